@@ -1,0 +1,34 @@
+/** Cumulative CPU time of all cores, in USER_HZ ticks, as /proc/stat reports it. */
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+export class ProcParseError extends Error {
+  override name = 'ProcParseError';
+}
+
+/**
+ * Reads the aggregate `cpu` line of /proc/stat. Columns: user nice system idle
+ * iowait irq softirq steal guest guest_nice. guest and guest_nice are already
+ * counted in user and nice, so they are left out of the total.
+ */
+export function parseProcStat(text: string): CpuTimes {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new ProcParseError('no aggregate "cpu" line in /proc/stat');
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 4 || ticks.some((n) => !Number.isFinite(n))) {
+    throw new ProcParseError(`unreadable cpu line in /proc/stat: ${line}`);
+  }
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** Percentage of CPU time spent busy between two readings, 0–100. */
+export function cpuUsagePercent(prev: CpuTimes, cur: CpuTimes): number {
+  const total = cur.total - prev.total;
+  if (total <= 0) return 0;
+  const busy = cur.busy - prev.busy;
+  return Math.min(100, Math.max(0, (busy / total) * 100));
+}

@@ -1,0 +1,66 @@
+import { gzipSync } from 'node:zlib';
+
+/** Where points go: InfluxDB 2.x's native API or its v1-compatibility API. */
+export type InfluxTarget =
+  | { api: 'v2'; url: string; org: string; bucket: string; token: string }
+  | { api: 'v1'; url: string; db: string; rp: string; user: string; password: string };
+
+/** InfluxDB answered with an HTTP error; `status` tells retryable from fatal. */
+export class InfluxWriteError extends Error {
+  override name = 'InfluxWriteError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The write path alone: one gzipped line-protocol POST per call, precision ms.
+ * Retrying and buffering are the caller's business.
+ */
+export class InfluxWriter {
+  constructor(
+    private readonly target: InfluxTarget,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async write(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const response = await fetch(this.writeUrl(), {
+      method: 'POST',
+      headers: {
+        ...this.authHeader(),
+        'content-type': 'text/plain; charset=utf-8',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(lines.join('\n')),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (response.status === 204 || response.status === 200) return;
+    const body = await response.text();
+    throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${body.slice(0, 300)}`, response.status, body);
+  }
+
+  private writeUrl(): string {
+    const t = this.target;
+    if (t.api === 'v2') {
+      const query = new URLSearchParams({ org: t.org, bucket: t.bucket, precision: 'ms' });
+      return `${trimSlash(t.url)}/api/v2/write?${query}`;
+    }
+    const query = new URLSearchParams({ db: t.db, rp: t.rp, precision: 'ms' });
+    return `${trimSlash(t.url)}/write?${query}`;
+  }
+
+  private authHeader(): Record<string, string> {
+    const t = this.target;
+    if (t.api === 'v2') return { authorization: `Token ${t.token}` };
+    return { authorization: `Basic ${Buffer.from(`${t.user}:${t.password}`).toString('base64')}` };
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

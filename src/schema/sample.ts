@@ -1,0 +1,74 @@
+import { decode, encode } from '@msgpack/msgpack';
+
+/**
+ * The wire schema shared by tower-agent (producer) and tower-sink (consumer).
+ *
+ * One Kafka message carries one sample of one host, msgpack-encoded, keyed by
+ * the host name. Headers name the encoding and the schema version so that a
+ * consumer can tell Tower messages from the lab's legacy JSON ones.
+ */
+export const SCHEMA_VERSION = 1;
+export const HEADER_ENCODING = 'tower-encoding';
+export const HEADER_SCHEMA = 'tower-schema';
+export const ENCODING_MSGPACK = 'msgpack';
+
+export type Fields = Record<string, number>;
+
+export interface Sample {
+  /** Schema version, always SCHEMA_VERSION for samples this build writes. */
+  v: typeof SCHEMA_VERSION;
+  /** Host name of the machine the sample describes. */
+  host: string;
+  /** Sample time on the sampling machine, ms since the Unix epoch. */
+  time: number;
+  /** Metric name → value, e.g. CPU_Usage (0–100) and memory (MemAvailable, kB). */
+  fields: Fields;
+}
+
+export class SchemaError extends Error {
+  override name = 'SchemaError';
+}
+
+export function sampleHeaders(): Record<string, string> {
+  return { [HEADER_ENCODING]: ENCODING_MSGPACK, [HEADER_SCHEMA]: String(SCHEMA_VERSION) };
+}
+
+export function encodeSample(sample: Sample): Uint8Array {
+  return encode(validateSample(sample));
+}
+
+export function decodeSample(bytes: Uint8Array): Sample {
+  let raw: unknown;
+  try {
+    raw = decode(bytes);
+  } catch (err) {
+    throw new SchemaError(`not msgpack: ${(err as Error).message}`);
+  }
+  return validateSample(raw);
+}
+
+export function validateSample(raw: unknown): Sample {
+  if (!isRecord(raw)) throw new SchemaError('sample is not a map');
+  if (raw.v !== SCHEMA_VERSION) {
+    throw new SchemaError(`unsupported schema version ${String(raw.v)} (this build reads v${SCHEMA_VERSION})`);
+  }
+  const { host, time, fields } = raw;
+  if (typeof host !== 'string' || host.length === 0) throw new SchemaError('host must be a non-empty string');
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
+    throw new SchemaError('time must be a non-negative integer of ms since the epoch');
+  }
+  if (!isRecord(fields)) throw new SchemaError('fields must be a map');
+  const clean: Fields = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new SchemaError(`field ${name} must be a finite number`);
+    }
+    clean[name] = value;
+  }
+  if (Object.keys(clean).length === 0) throw new SchemaError('sample has no fields');
+  return { v: SCHEMA_VERSION, host, time, fields: clean };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
