@@ -6,14 +6,37 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Sampler } from '../../src/collector/sampler.js';
 
-test('Sampler measures CPU_Usage between two readings and reports MemAvailable', async () => {
+const fixtureDir = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
+
+test('Sampler reads a Raspberry Pi\'s /proc and /sys into the lab\'s fields', async () => {
   const proc = mkdtempSync(join(tmpdir(), 'tower-proc-'));
-  cpSync(fileURLToPath(new URL('../fixtures/proc/pi4', import.meta.url)), proc, { recursive: true });
+  cpSync(fixtureDir('proc/pi4'), proc, { recursive: true });
   writeFileSync(join(proc, 'stat'), 'cpu  100 0 100 800 0 0 0 0 0 0\n');
-  const sampler = new Sampler({ procRoot: proc });
+  const sampler = new Sampler({ procRoot: proc, sysRoot: fixtureDir('sys/pi4') });
   await sampler.prime();
   writeFileSync(join(proc, 'stat'), 'cpu  130 0 130 840 0 0 0 0 0 0\n');
-  assert.deepEqual(await sampler.sample(), { CPU_Usage: 60, memory: 3391548 });
+  const fields = await sampler.sample();
+  const { disk, ...rest } = fields;
+  assert.deepEqual(rest, {
+    CPU_Usage: 60,
+    memory: 3391548,
+    mem_used_percent: 12.69,
+    load1: 0.52,
+    rx: 193847261,
+    rxError: 3,
+    rx_dropped: 17,
+    tx: 28374651,
+    txError: 1,
+    tx_dropped: 4,
+    temp: 48.7,
+  });
+  assert.ok(disk !== undefined && disk >= 0 && disk <= 100);
+});
+
+test('Sampler leaves temp out on a board without a thermal zone', async () => {
+  const sampler = new Sampler({ procRoot: fixtureDir('proc/pi4'), sysRoot: mkdtempSync(join(tmpdir(), 'tower-sys-')) });
+  await sampler.prime();
+  assert.equal((await sampler.sample()).temp, undefined);
 });
 
 test('Sampler reads this machine\'s /proc and reports values in range', async () => {
@@ -22,4 +45,5 @@ test('Sampler reads this machine\'s /proc and reports values in range', async ()
   const fields = await sampler.sample();
   assert.ok(fields.CPU_Usage !== undefined && fields.CPU_Usage >= 0 && fields.CPU_Usage <= 100);
   assert.ok(fields.memory !== undefined && fields.memory > 0);
+  assert.ok(fields.mem_used_percent !== undefined && fields.mem_used_percent > 0 && fields.mem_used_percent < 100);
 });
