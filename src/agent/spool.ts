@@ -1,0 +1,221 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from './crc32.js';
+
+export interface SpoolOptions {
+  /** Cap on the bytes kept on disk; the oldest records go first. Default 64 MiB. */
+  maxBytes?: number;
+  /** Size at which a new segment file is started. Default 1 MiB. */
+  segmentBytes?: number;
+}
+
+interface Segment {
+  seq: number;
+  bytes: number;
+  records: number;
+}
+
+/** Where reading resumes: a segment and a byte offset in it. */
+export interface SpoolPosition {
+  seq: number;
+  offset: number;
+  /** Records between the head and this position. */
+  records: number;
+}
+
+const RECORD_HEADER = 8; // u32 length, u32 crc32
+const SEGMENT_SUFFIX = '.seg';
+const HEAD_FILE = 'head';
+
+/**
+ * A bounded, ordered, on-disk queue of encoded samples, kept while the brokers
+ * cannot be reached. Records are appended to segment files with plain write(2)
+ * calls, so a SIGKILL loses nothing that `append` returned from; the `head`
+ * file records how far sending got. A torn record at the tail (power loss
+ * mid-write) fails its CRC and is cut off when the spool is opened.
+ */
+export class Spool {
+  private readonly segments: Segment[] = [];
+  private headOffset = 0;
+  private headRecordsSent = 0;
+  private droppedRecords = 0;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+
+  constructor(
+    private readonly dir: string,
+    options: SpoolOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.segmentBytes = options.segmentBytes ?? 1024 * 1024;
+    mkdirSync(dir, { recursive: true });
+    this.load();
+  }
+
+  /** Records waiting to be sent. */
+  get length(): number {
+    return this.segments.reduce((sum, s) => sum + s.records, 0) - this.headRecordsSent;
+  }
+
+  get bytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.bytes, 0) - this.headOffset;
+  }
+
+  /** Records thrown away because the spool was full, since it was opened. */
+  get dropped(): number {
+    return this.droppedRecords;
+  }
+
+  append(records: Uint8Array[]): void {
+    for (const record of records) this.appendOne(record);
+  }
+
+  /** Up to `max` records from the head, oldest first, and the position after them. */
+  peek(max: number): { records: Uint8Array[]; next: SpoolPosition } {
+    const head = this.segments[0];
+    if (!head || this.length === 0) return { records: [], next: { seq: head?.seq ?? 0, offset: this.headOffset, records: 0 } };
+    const data = readFileSync(this.segmentPath(head.seq));
+    const records: Uint8Array[] = [];
+    let offset = this.headOffset;
+    while (records.length < max && offset < head.bytes) {
+      const record = readRecord(data, offset);
+      if (!record) break;
+      records.push(record.payload);
+      offset = record.end;
+    }
+    return { records, next: { seq: head.seq, offset, records: records.length } };
+  }
+
+  /** Marks everything before `position` as sent. */
+  ack(position: SpoolPosition): void {
+    const head = this.segments[0];
+    if (!head || head.seq !== position.seq) return;
+    this.headOffset = position.offset;
+    this.headRecordsSent += position.records;
+    if (this.headOffset >= head.bytes && this.segments.length > 1) {
+      this.removeHeadSegment();
+    } else if (this.headOffset >= head.bytes) {
+      this.removeHeadSegment();
+      this.segments.push({ seq: head.seq + 1, bytes: 0, records: 0 });
+    }
+    this.writeHead();
+  }
+
+  private appendOne(record: Uint8Array): void {
+    const frame = frameRecord(record);
+    let tail = this.segments.at(-1) as Segment;
+    if (tail.bytes > 0 && tail.bytes + frame.length > this.segmentBytes) {
+      tail = { seq: tail.seq + 1, bytes: 0, records: 0 };
+      this.segments.push(tail);
+    }
+    const fd = openSync(this.segmentPath(tail.seq), 'a');
+    try {
+      writeSync(fd, frame);
+    } finally {
+      closeSync(fd);
+    }
+    tail.bytes += frame.length;
+    tail.records += 1;
+    this.enforceCap();
+  }
+
+  private enforceCap(): void {
+    while (this.bytes > this.maxBytes && this.segments.length > 1) {
+      const head = this.segments[0] as Segment;
+      this.droppedRecords += head.records - this.headRecordsSent;
+      this.removeHeadSegment();
+      this.writeHead();
+    }
+  }
+
+  private removeHeadSegment(): void {
+    const head = this.segments.shift() as Segment;
+    rmSync(this.segmentPath(head.seq), { force: true });
+    this.headOffset = 0;
+    this.headRecordsSent = 0;
+  }
+
+  private load(): void {
+    const seqs = readdirSync(this.dir)
+      .filter((name) => name.endsWith(SEGMENT_SUFFIX))
+      .map((name) => Number(name.slice(0, -SEGMENT_SUFFIX.length)))
+      .filter(Number.isSafeInteger)
+      .sort((a, b) => a - b);
+    for (const seq of seqs) this.segments.push(this.scanSegment(seq));
+    const head = this.readHead();
+    while (head && this.segments[0] && this.segments[0].seq < head.seq) this.removeHeadSegment();
+    if (head && this.segments[0]?.seq === head.seq) {
+      this.headOffset = Math.min(head.offset, this.segments[0].bytes);
+      this.headRecordsSent = countRecords(readFileSync(this.segmentPath(head.seq)), this.headOffset);
+    }
+    if (this.segments.length === 0) this.segments.push({ seq: (head?.seq ?? 0) + 1, bytes: 0, records: 0 });
+  }
+
+  /** Counts whole records and cuts off a torn tail. */
+  private scanSegment(seq: number): Segment {
+    const path = this.segmentPath(seq);
+    const data = readFileSync(path);
+    let offset = 0;
+    let records = 0;
+    for (let record = readRecord(data, 0); record; record = readRecord(data, offset)) {
+      offset = record.end;
+      records += 1;
+    }
+    if (offset < data.length) truncateSync(path, offset);
+    return { seq, bytes: offset, records };
+  }
+
+  private readHead(): { seq: number; offset: number } | undefined {
+    try {
+      const [seq, offset] = readFileSync(join(this.dir, HEAD_FILE), 'utf8').trim().split(' ').map(Number);
+      if (Number.isSafeInteger(seq) && Number.isSafeInteger(offset)) return { seq: seq as number, offset: offset as number };
+    } catch {
+      // no head file yet: start at the oldest segment
+    }
+    return undefined;
+  }
+
+  private writeHead(): void {
+    const head = this.segments[0];
+    const tmp = join(this.dir, `${HEAD_FILE}.tmp`);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, `${head?.seq ?? 0} ${this.headOffset}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(this.dir, HEAD_FILE));
+  }
+
+  private segmentPath(seq: number): string {
+    return join(this.dir, `${String(seq).padStart(20, '0')}${SEGMENT_SUFFIX}`);
+  }
+}
+
+function frameRecord(payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload), 4);
+  frame.set(payload, RECORD_HEADER);
+  return frame;
+}
+
+function readRecord(data: Buffer, offset: number): { payload: Uint8Array; end: number } | undefined {
+  if (offset + RECORD_HEADER > data.length) return undefined;
+  const length = data.readUInt32LE(offset);
+  const end = offset + RECORD_HEADER + length;
+  if (length === 0 || end > data.length) return undefined;
+  const payload = data.subarray(offset + RECORD_HEADER, end);
+  if (crc32(payload) !== data.readUInt32LE(offset + 4)) return undefined;
+  return { payload, end };
+}
+
+function countRecords(data: Buffer, until: number): number {
+  let count = 0;
+  for (let offset = 0, record = readRecord(data, 0); record && record.end <= until; record = readRecord(data, offset)) {
+    offset = record.end;
+    count += 1;
+  }
+  return count;
+}
