@@ -2,9 +2,10 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Sampler } from '../collector/sampler.js';
-import { failUsage, packageVersion } from '../cli.js';
+import { failUsage } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
 import { AGENT_DEFAULTS, runAgent } from './run.js';
 
 const PROGRAM = 'tower-agent';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName(PROGRAM)
     .env('TOWER')
-    .version(packageVersion())
+    .version(VERSION)
     .strictCommands()
     .demandCommand(1, 'Name a command: run or sample.')
     .option('proc-root', {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, failUsage, packageVersion } from '../cli.js';
+import { ConfigError, failUsage } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
 import { readSecret } from '../secrets.js';
 import type { InfluxTarget } from './influxWriter.js';
 import { SINK_DEFAULTS, runSink } from './sink.js';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName(PROGRAM)
     .env('TOWER')
-    .version(packageVersion())
+    .version(VERSION)
     .strictCommands()
     .demandCommand(1, 'Name a command: run.')
     .command(
