@@ -10,3 +10,33 @@ export function failUsage(program: string, message: string): never {
   process.stderr.write(`${program}: ${message}\nRun '${program} --help' for the options.\n`);
   process.exit(EXIT_USAGE);
 }
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Flags on the command line that no option declares. yargs' own strict mode
+ * would also reject every unrelated TOWER_* variable in the environment (the
+ * sink's token in the agent's shell, say), so the command line is checked here.
+ */
+export function unknownFlags(args: string[], known: Iterable<string>): string[] {
+  const names = new Set(['help', 'version', ...known].map(kebab));
+  const unknown: string[] = [];
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const name = kebab(arg.slice(2).split('=')[0] as string);
+    if (!names.has(name) && !(name.startsWith('no-') && names.has(name.slice(3)))) unknown.push(`--${name}`);
+  }
+  return unknown;
+}
+
+/** Keys of a config file that name no option. */
+export function unknownConfigKeys(config: Record<string, unknown>, known: Iterable<string>): string[] {
+  const names = new Set([...known].map(kebab));
+  return Object.keys(config).filter((key) => !names.has(kebab(key)));
+}
+
+/** Flags precedence shared by both programs: flags > TOWER_* environment > --config file > defaults. */
+export const PRECEDENCE_NOTE =
+  'Every option can also be set as TOWER_<NAME> in the environment (e.g. TOWER_BROKERS) or in a --config file.\n' +
+  'Precedence: flags > environment > config file > defaults.';

@@ -1,11 +1,14 @@
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { Sampler } from '../collector/sampler.js';
 import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { SCHEMA_VERSION, type Sample } from '../schema/sample.js';
+import { SCHEMA_VERSION, encodeSample } from '../schema/sample.js';
+import { Delivery } from './delivery.js';
 import { SampleProducer } from './producer.js';
 import { startTicker } from './schedule.js';
+import { Spool } from './spool.js';
 
 export interface AgentOptions {
   brokers: string[];
@@ -17,6 +20,17 @@ export interface AgentOptions {
   schedule: string;
   clientId: string;
   procRoot: string;
+  /** Where unsent samples wait. Default `<state dir>/spool`. */
+  spoolDir: string;
+  /** Cap on the spool's size on disk. Default 64 MiB. */
+  spoolMaxBytes: number;
+}
+
+/** systemd's StateDirectory=, else the usual place for root or a user. */
+export function defaultStateDir(): string {
+  if (process.env.STATE_DIRECTORY) return process.env.STATE_DIRECTORY.split(':')[0] as string;
+  if (process.getuid?.() === 0) return '/var/lib/tower-agent';
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'tower-agent');
 }
 
 export const AGENT_DEFAULTS: AgentOptions = {
@@ -26,31 +40,40 @@ export const AGENT_DEFAULTS: AgentOptions = {
   schedule: '* * * * * *',
   clientId: 'tower-agent',
   procRoot: '/proc',
+  spoolDir: join(defaultStateDir(), 'spool'),
+  spoolMaxBytes: 64 * 1024 * 1024,
 };
 
-/** Samples on schedule and produces each sample to Kafka until SIGINT/SIGTERM. */
+/** How long SIGTERM waits for the send in flight before leaving the rest spooled. */
+const STOP_GRACE_MS = 3_000;
+
+/** Samples on schedule and delivers every sample to Kafka until SIGINT/SIGTERM. */
 export async function runAgent(options: AgentOptions, logger: Logger): Promise<void> {
   const sampler = new Sampler({ procRoot: options.procRoot });
   await sampler.prime();
+  const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, logger });
   const producer = new SampleProducer(kafka, { topic: options.topic });
-  await producer.connect();
-  logger.info({ brokers: options.brokers, topic: options.topic, host: options.host }, 'agent started');
+  const delivery = new Delivery(spool, producer, logger);
+  delivery.start();
+  logger.info(
+    { brokers: options.brokers, topic: options.topic, host: options.host, spoolDir: options.spoolDir, spooled: spool.length },
+    'agent started',
+  );
 
-  let sent = 0;
+  let sampled = 0;
   const ticker = startTicker(options.schedule, async () => {
-    const time = Date.now();
-    const sample: Sample = { v: SCHEMA_VERSION, host: options.host, time, fields: await sampler.sample() };
-    try {
-      await producer.send([sample]);
-      sent += 1;
-    } catch (err) {
-      logger.error({ err, time }, 'could not send sample');
-    }
+    const fields = await sampler.sample();
+    delivery.enqueue(encodeSample({ v: SCHEMA_VERSION, host: options.host, time: Date.now(), fields }));
+    sampled += 1;
   });
 
-  await waitForSignal();
-  logger.info({ sent, missedTicks: ticker.missed }, 'agent stopping');
+  const signal = await waitForSignal();
   await ticker.stop();
-  await producer.disconnect();
+  await delivery.stop(STOP_GRACE_MS);
+  await Promise.race([producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+  logger.info(
+    { signal, sampled, ...delivery.stats, spooled: spool.length, droppedByCap: spool.dropped, missedTicks: ticker.missed },
+    'agent stopped',
+  );
 }

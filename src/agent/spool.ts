@@ -1,4 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from './crc32.js';
 
@@ -72,18 +84,20 @@ export class Spool {
 
   /** Up to `max` records from the head, oldest first, and the position after them. */
   peek(max: number): { records: Uint8Array[]; next: SpoolPosition } {
+    if (this.dropConsumedHead()) this.writeHead();
     const head = this.segments[0];
-    if (!head || this.length === 0) return { records: [], next: { seq: head?.seq ?? 0, offset: this.headOffset, records: 0 } };
-    const data = readFileSync(this.segmentPath(head.seq));
+    const empty = { records: [], next: { seq: head?.seq ?? 0, offset: this.headOffset, records: 0 } };
+    if (!head || this.length === 0) return empty;
+    const data = readRange(this.segmentPath(head.seq), this.headOffset, head.bytes - this.headOffset);
     const records: Uint8Array[] = [];
-    let offset = this.headOffset;
-    while (records.length < max && offset < head.bytes) {
+    let offset = 0;
+    while (records.length < max && offset < data.length) {
       const record = readRecord(data, offset);
       if (!record) break;
       records.push(record.payload);
       offset = record.end;
     }
-    return { records, next: { seq: head.seq, offset, records: records.length } };
+    return { records, next: { seq: head.seq, offset: this.headOffset + offset, records: records.length } };
   }
 
   /** Marks everything before `position` as sent. */
@@ -92,12 +106,7 @@ export class Spool {
     if (!head || head.seq !== position.seq) return;
     this.headOffset = position.offset;
     this.headRecordsSent += position.records;
-    if (this.headOffset >= head.bytes && this.segments.length > 1) {
-      this.removeHeadSegment();
-    } else if (this.headOffset >= head.bytes) {
-      this.removeHeadSegment();
-      this.segments.push({ seq: head.seq + 1, bytes: 0, records: 0 });
-    }
+    this.dropConsumedHead();
     this.writeHead();
   }
 
@@ -126,6 +135,16 @@ export class Spool {
       this.removeHeadSegment();
       this.writeHead();
     }
+  }
+
+  /** A fully sent segment is deleted once appends have moved on to a newer one. */
+  private dropConsumedHead(): boolean {
+    let dropped = false;
+    while (this.segments.length > 1 && this.headOffset >= (this.segments[0] as Segment).bytes) {
+      this.removeHeadSegment();
+      dropped = true;
+    }
+    return dropped;
   }
 
   private removeHeadSegment(): void {
@@ -178,13 +197,9 @@ export class Spool {
   private writeHead(): void {
     const head = this.segments[0];
     const tmp = join(this.dir, `${HEAD_FILE}.tmp`);
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, `${head?.seq ?? 0} ${this.headOffset}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    // No fsync: after a power cut the head may lag, which re-sends a few
+    // samples; the sink overwrites those points, so nothing is lost or doubled.
+    writeFileSync(tmp, `${head?.seq ?? 0} ${this.headOffset}\n`);
     renameSync(tmp, join(this.dir, HEAD_FILE));
   }
 
@@ -209,6 +224,22 @@ function readRecord(data: Buffer, offset: number): { payload: Uint8Array; end: n
   const payload = data.subarray(offset + RECORD_HEADER, end);
   if (crc32(payload) !== data.readUInt32LE(offset + 4)) return undefined;
   return { payload, end };
+}
+
+function readRange(path: string, offset: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  const fd = openSync(path, 'r');
+  try {
+    let filled = 0;
+    while (filled < length) {
+      const n = readSync(fd, buffer, filled, length - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function countRecords(data: Buffer, until: number): number {

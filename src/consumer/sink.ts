@@ -30,6 +30,7 @@ export const SINK_DEFAULTS = {
   bucket: 'Labs',
   db: 'Labs',
   rp: 'autogen',
+  v1User: 'tower',
 } as const;
 
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { ConfigError } from '../cli.js';
 import type { Logger } from '../log.js';
 
 export interface KafkaConnectionOptions {
@@ -25,10 +26,10 @@ export function parseBrokerList(value: string | string[]): string[] {
     .filter((part) => part.length > 0);
   for (const broker of list) {
     if (!/^[^:\s]+:\d{1,5}$/.test(broker)) {
-      throw new Error(`broker "${broker}" is not host:port; give brokers like nuc:9090,nuc:9091,nuc:9092`);
+      throw new ConfigError(`broker "${broker}" is not host:port; give brokers like nuc:9090,nuc:9091,nuc:9092`);
     }
   }
-  if (list.length === 0) throw new Error('no brokers given; set --brokers or TOWER_BROKERS (e.g. nuc:9090,nuc:9091,nuc:9092)');
+  if (list.length === 0) throw new ConfigError('no brokers given; set --brokers or TOWER_BROKERS (e.g. nuc:9090,nuc:9091,nuc:9092)');
   return list;
 }
 

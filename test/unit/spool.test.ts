@@ -103,3 +103,18 @@ test('an acknowledgement in the middle of a segment survives a reopen', () => {
   assert.equal(again.length, 7);
   assert.deepEqual(drain(again), range(3, 10).map((n) => `sample-${n}`));
 });
+
+test('appending and sending one at a time keeps order and deletes sent segments', () => {
+  const dir = tempDir();
+  const spool = new Spool(dir, { segmentBytes: 100 });
+  const sent: string[] = [];
+  for (let n = 0; n < 60; n += 1) {
+    spool.append([record(n)]);
+    const batch = spool.peek(10);
+    sent.push(...text(batch.records));
+    spool.ack(batch.next);
+  }
+  assert.deepEqual(sent, range(0, 60).map((n) => `sample-${n}`));
+  assert.equal(spool.length, 0);
+  assert.ok(readdirSync(dir).filter((name) => name.endsWith('.seg')).length <= 2);
+});

@@ -1,0 +1,78 @@
+import yargs, { type Options } from 'yargs';
+import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js';
+import { readConfigFile } from '../configFile.js';
+import { VERSION } from '../version.js';
+import { parseBrokerList } from '../kafka/client.js';
+import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
+
+export const PROGRAM = 'tower-agent';
+export const MIB = 1024 * 1024;
+
+const COMMON = {
+  config: { type: 'string', describe: 'JSON or YAML file of options, keyed by long flag name' },
+  'proc-root': { type: 'string', default: AGENT_DEFAULTS.procRoot, describe: 'Where procfs is mounted' },
+} satisfies Record<string, Options>;
+
+const RUN = {
+  brokers: { type: 'string', default: AGENT_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
+  topic: { type: 'string', default: AGENT_DEFAULTS.topic, describe: 'Topic to produce to' },
+  host: { type: 'string', default: AGENT_DEFAULTS.host, describe: 'Host name the samples carry (the Kafka key)' },
+  schedule: { type: 'string', default: AGENT_DEFAULTS.schedule, describe: 'Cron expression with a seconds field' },
+  'client-id': { type: 'string', default: AGENT_DEFAULTS.clientId, describe: 'Kafka client id' },
+  'spool-dir': { type: 'string', default: AGENT_DEFAULTS.spoolDir, describe: 'Where samples wait until Kafka has them' },
+  'spool-max-mb': { type: 'number', default: AGENT_DEFAULTS.spoolMaxBytes / MIB, describe: 'Spool size cap; the oldest samples go first' },
+} satisfies Record<string, Options>;
+
+const SAMPLE = {
+  count: { type: 'number', default: 1, describe: 'How many samples to print' },
+  interval: { type: 'number', default: 1, describe: 'Seconds between samples' },
+} satisfies Record<string, Options>;
+
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...SAMPLE });
+
+function parser(args: string[]) {
+  return yargs(args)
+    .scriptName(PROGRAM)
+    .usage(
+      `$0 <command> [options]\n\nSamples this machine and delivers the samples to Kafka.\n${PRECEDENCE_NOTE}`,
+    )
+    .env('TOWER')
+    .options(COMMON)
+    .config('config', (path) => readConfigFile(path, ALL_OPTIONS))
+    .version(VERSION)
+    .strictCommands()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .demandCommand(1, 'Name a command: run or sample.')
+    .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN))
+    .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE))
+    .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
+    .help();
+}
+
+export type AgentCommand = 'run' | 'sample';
+
+/** Parses argv, environment and config file; exits with code 2 on bad input. */
+export async function parseAgentArgs(args: string[]): Promise<{ command: AgentCommand; argv: Record<string, unknown> }> {
+  const argv = await parser(args).parseAsync();
+  const command = String(argv._[0]) as AgentCommand;
+  const unknown = unknownFlags(args, Object.keys({ ...COMMON, ...(command === 'sample' ? SAMPLE : RUN) }));
+  if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
+  return { command, argv };
+}
+
+export function agentOptions(argv: Record<string, unknown>): AgentOptions {
+  const spoolMaxMb = Number(argv.spoolMaxMb);
+  if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${String(argv.spoolMaxMb)}`);
+  const host = String(argv.host).trim();
+  if (!host) throw new ConfigError('--host must not be empty');
+  return {
+    brokers: parseBrokerList(String(argv.brokers)),
+    topic: String(argv.topic),
+    host,
+    schedule: String(argv.schedule),
+    clientId: String(argv.clientId),
+    procRoot: String(argv.procRoot),
+    spoolDir: String(argv.spoolDir),
+    spoolMaxBytes: Math.round(spoolMaxMb * MIB),
+  };
+}

@@ -1,0 +1,130 @@
+import type { Logger } from '../log.js';
+import type { RecordSender } from './producer.js';
+import type { Spool } from './spool.js';
+
+export interface DeliveryOptions {
+  /** Most samples sent in one produce request. Default 500. */
+  batchMax?: number;
+  /** First wait after a failed send, ms; doubles up to retryMaxMs. Default 500. */
+  retryMinMs?: number;
+  /** Longest wait between attempts, ms. Default 30 000. */
+  retryMaxMs?: number;
+  /** How often to repeat the "still failing" warning during an outage, ms. Default 60 000. */
+  outageLogEveryMs?: number;
+}
+
+export interface DeliveryStats {
+  sent: number;
+  sendErrors: number;
+  /** ms timestamp of the last successful send, if any. */
+  lastSentAt: number | undefined;
+}
+
+/**
+ * Moves samples from the spool to Kafka in order. Every sample is spooled
+ * first (write-ahead), so the sender only ever reads the spool's head: a
+ * failed send leaves it there to be retried with capped exponential backoff.
+ * This is the retry buffer; the write path is the RecordSender.
+ */
+export class Delivery {
+  readonly stats: DeliveryStats = { sent: 0, sendErrors: 0, lastSentAt: undefined };
+  private readonly options: Required<DeliveryOptions>;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private wakeOnData = false;
+  private loop: Promise<void> | undefined;
+  private outage: { since: number; lastLogged: number } | undefined;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly sender: RecordSender,
+    private readonly logger: Logger,
+    options: DeliveryOptions = {},
+  ) {
+    this.options = { batchMax: 500, retryMinMs: 500, retryMaxMs: 30_000, outageLogEveryMs: 60_000, ...options };
+  }
+
+  /** Spools the sample (so a crash cannot lose it) and nudges the sender. */
+  enqueue(record: Uint8Array): void {
+    this.spool.append([record]);
+    if (this.wakeOnData) this.wake?.();
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops after the send in flight, waiting at most `timeoutMs`; unsent samples stay spooled. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await Promise.race([this.loop, sleep(timeoutMs)]);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const batch = this.spool.peek(this.options.batchMax);
+      if (batch.records.length === 0) {
+        await this.idle(Number.POSITIVE_INFINITY, true);
+        continue;
+      }
+      try {
+        await this.sender.send(batch.records);
+        this.spool.ack(batch.next);
+        this.recordSuccess(batch.records.length);
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        this.recordFailure(err as Error);
+        await this.idle(backoffMs(failures, this.options.retryMinMs, this.options.retryMaxMs), false);
+      }
+    }
+  }
+
+  private recordSuccess(count: number): void {
+    this.stats.sent += count;
+    this.stats.lastSentAt = Date.now();
+    if (this.outage) {
+      const seconds = Math.round((Date.now() - this.outage.since) / 1000);
+      this.logger.info({ outageSeconds: seconds, spooled: this.spool.length }, 'brokers reachable again; sending the spooled samples in order');
+      this.outage = undefined;
+    }
+  }
+
+  private recordFailure(err: Error): void {
+    this.stats.sendErrors += 1;
+    const now = Date.now();
+    const fields = { err: { type: err.name, message: err.message }, spooled: this.spool.length, droppedByCap: this.spool.dropped };
+    if (!this.outage) {
+      this.outage = { since: now, lastLogged: now };
+      this.logger.error(fields, 'cannot send samples to Kafka; keeping them in the spool and retrying');
+    } else if (now - this.outage.lastLogged >= this.options.outageLogEveryMs) {
+      this.outage.lastLogged = now;
+      this.logger.warn({ ...fields, outageSeconds: Math.round((now - this.outage.since) / 1000) }, 'still cannot send samples to Kafka');
+    }
+  }
+
+  /** Sleeps until `ms` pass or stop() is called, or (if `onData`) a sample is enqueued. */
+  private idle(ms: number, onData: boolean): Promise<void> {
+    this.wakeOnData = onData;
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      const self = this;
+      function done(): void {
+        if (timer) clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** Capped exponential backoff with full jitter in its upper half. */
+export function backoffMs(failures: number, minMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

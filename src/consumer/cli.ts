@@ -1,0 +1,79 @@
+import yargs, { type Options } from 'yargs';
+import { PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js';
+import { readConfigFile } from '../configFile.js';
+import { parseBrokerList } from '../kafka/client.js';
+import { readSecret } from '../secrets.js';
+import { VERSION } from '../version.js';
+import type { InfluxTarget } from './influxWriter.js';
+import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
+
+export const PROGRAM = 'tower-sink';
+
+const COMMON = {
+  config: { type: 'string', describe: 'JSON or YAML file of options, keyed by long flag name' },
+} satisfies Record<string, Options>;
+
+const RUN = {
+  brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
+  topic: { type: 'string', default: SINK_DEFAULTS.topic, describe: 'Topic to consume' },
+  group: { type: 'string', default: SINK_DEFAULTS.group, describe: 'Kafka consumer group' },
+  'client-id': { type: 'string', default: SINK_DEFAULTS.clientId, describe: 'Kafka client id' },
+  measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
+  'influx-url': { type: 'string', default: SINK_DEFAULTS.influxUrl, describe: 'InfluxDB base URL' },
+  'influx-org': { type: 'string', default: SINK_DEFAULTS.org, describe: 'InfluxDB 2.x organization' },
+  'influx-bucket': { type: 'string', default: SINK_DEFAULTS.bucket, describe: 'InfluxDB 2.x bucket' },
+  'influx-token-file': { type: 'string', describe: 'File holding the InfluxDB token (else env TOWER_INFLUX_TOKEN)' },
+  v1: { type: 'boolean', default: false, describe: 'Write through the v1-compatibility API /write as a v1 user' },
+  'v1-db': { type: 'string', default: SINK_DEFAULTS.db, describe: 'v1 database (DBRP mapping)' },
+  'v1-rp': { type: 'string', default: SINK_DEFAULTS.rp, describe: 'v1 retention policy' },
+  'v1-user': { type: 'string', default: SINK_DEFAULTS.v1User, describe: 'v1 user' },
+  'v1-password-file': { type: 'string', describe: 'File holding the v1 password (else env TOWER_V1_PASSWORD)' },
+} satisfies Record<string, Options>;
+
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN });
+
+function parser(args: string[]) {
+  return yargs(args)
+    .scriptName(PROGRAM)
+    .usage(`$0 <command> [options]\n\nConsumes Tower samples from Kafka and writes them to InfluxDB.\n${PRECEDENCE_NOTE}\nSecrets come only from the environment or files.`)
+    .env('TOWER')
+    .options(COMMON)
+    .config('config', (path) => readConfigFile(path, ALL_OPTIONS))
+    .version(VERSION)
+    .strictCommands()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .demandCommand(1, 'Name a command: run.')
+    .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN))
+    .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
+    .help();
+}
+
+/** Parses argv, environment and config file; exits with code 2 on unknown flags. */
+export async function parseSinkArgs(args: string[]): Promise<{ command: 'run'; argv: Record<string, unknown> }> {
+  const argv = await parser(args).parseAsync();
+  const unknown = unknownFlags(args, ALL_OPTIONS);
+  if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
+  return { command: 'run', argv };
+}
+
+export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
+  return {
+    brokers: parseBrokerList(String(argv.brokers)),
+    topic: String(argv.topic),
+    group: String(argv.group),
+    clientId: String(argv.clientId),
+    measurement: String(argv.measurement),
+    influx: influxTarget(argv),
+  };
+}
+
+function influxTarget(argv: Record<string, unknown>): InfluxTarget {
+  const url = String(argv.influxUrl);
+  const file = (name: string) => (argv[name] === undefined ? undefined : String(argv[name]));
+  if (argv.v1) {
+    const password = readSecret({ env: 'TOWER_V1_PASSWORD', file: file('v1PasswordFile'), fileFlag: '--v1-password-file' });
+    return { api: 'v1', url, db: String(argv.v1Db), rp: String(argv.v1Rp), user: String(argv.v1User), password };
+  }
+  const token = readSecret({ env: 'TOWER_INFLUX_TOKEN', file: file('influxTokenFile'), fileFlag: '--influx-token-file' });
+  return { api: 'v2', url, org: String(argv.influxOrg), bucket: String(argv.influxBucket), token };
+}

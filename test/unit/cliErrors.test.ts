@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const program = (role: 'agent' | 'consumer') => fileURLToPath(new URL(`../../src/${role}/main.ts`, import.meta.url));
+
+function run(role: 'agent' | 'consumer', args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', program(role), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 30_000,
+  });
+}
+
+const cases: [string, 'agent' | 'consumer', string[], RegExp][] = [
+  ['unknown flag', 'agent', ['run', '--bogus', '1'], /unknown option --bogus/],
+  ['unknown command', 'agent', ['launch'], /Unknown command: launch/],
+  ['bad broker list', 'agent', ['run', '--brokers', 'nuc'], /broker "nuc" is not host:port/],
+  ['bad spool cap', 'agent', ['run', '--spool-max-mb', 'lots'], /--spool-max-mb must be a number/],
+  ['bad sample count', 'agent', ['sample', '--count', '0'], /--count must be a whole number/],
+  ['missing config file', 'agent', ['run', '--config', '/nonexistent/agent.yaml'], /cannot read config file/],
+  ['sink without a token', 'consumer', ['run'], /set TOWER_INFLUX_TOKEN or --influx-token-file/],
+  ['sink --v1 without a password', 'consumer', ['run', '--v1'], /set TOWER_V1_PASSWORD or --v1-password-file/],
+];
+
+for (const [what, role, args, message] of cases) {
+  test(`${what}: one clear line on stderr and exit code 2`, () => {
+    const result = run(role, args);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.match(result.stderr, /--help/);
+  });
+}
+
+test('--help lists every option with its default', () => {
+  const result = run('agent', ['run', '--help']);
+  assert.equal(result.status, 0);
+  for (const flag of ['--brokers', '--topic', '--host', '--schedule', '--spool-dir', '--spool-max-mb', '--config']) {
+    assert.match(result.stdout, new RegExp(flag));
+  }
+  assert.match(result.stdout, /default: "nuc:9090,nuc:9091,nuc:9092"/);
+});
