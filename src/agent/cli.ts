@@ -19,6 +19,7 @@ const RUN = {
   host: { type: 'string', default: AGENT_DEFAULTS.host, describe: 'Host name the samples carry (the Kafka key)' },
   schedule: { type: 'string', default: AGENT_DEFAULTS.schedule, describe: 'Cron expression with a seconds field' },
   'client-id': { type: 'string', default: AGENT_DEFAULTS.clientId, describe: 'Kafka client id' },
+  'hosts-file': { type: 'string', default: AGENT_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
   'spool-dir': { type: 'string', default: AGENT_DEFAULTS.spoolDir, describe: 'Where samples wait until Kafka has them' },
   'spool-max-mb': { type: 'number', default: AGENT_DEFAULTS.spoolMaxBytes / MIB, describe: 'Spool size cap; the oldest samples go first' },
 } satisfies Record<string, Options>;
@@ -74,5 +75,6 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     procRoot: String(argv.procRoot),
     spoolDir: String(argv.spoolDir),
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
+    hostsFile: String(argv.hostsFile),
   };
 }

@@ -24,6 +24,8 @@ export interface AgentOptions {
   spoolDir: string;
   /** Cap on the spool's size on disk. Default 64 MiB. */
   spoolMaxBytes: number;
+  /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
+  hostsFile: string;
 }
 
 /** systemd's StateDirectory=, else the usual place for root or a user. */
@@ -42,6 +44,7 @@ export const AGENT_DEFAULTS: AgentOptions = {
   procRoot: '/proc',
   spoolDir: join(defaultStateDir(), 'spool'),
   spoolMaxBytes: 64 * 1024 * 1024,
+  hostsFile: '/etc/hosts',
 };
 
 /** How long SIGTERM waits for the send in flight before leaving the rest spooled. */
@@ -52,7 +55,7 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   const sampler = new Sampler({ procRoot: options.procRoot });
   await sampler.prime();
   const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
-  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, logger });
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, logger });
   const producer = new SampleProducer(kafka, { topic: options.topic });
   const delivery = new Delivery(spool, producer, logger);
   delivery.start();

@@ -1,22 +1,43 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Kafka, type ISocketFactory, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from '../cli.js';
 import type { Logger } from '../log.js';
+import { BrokerResolver } from './resolver.js';
 
 export interface KafkaConnectionOptions {
   /** Bootstrap brokers as host:port. */
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** Hosts file consulted before DNS for broker names. Default `/etc/hosts`. */
+  hostsFile?: string;
 }
 
-/** One place that turns Tower's connection settings into a kafkajs client. */
+/**
+ * One place that turns Tower's connection settings into a kafkajs client.
+ * Every connection, to a bootstrap broker or to a name a broker advertises,
+ * resolves through BrokerResolver.
+ */
 export function createKafka(options: KafkaConnectionOptions): Kafka {
+  const resolver = new BrokerResolver({ hostsFile: options.hostsFile ?? '/etc/hosts', logger: options.logger });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
+    socketFactory: resolvingSocketFactory(resolver),
   });
+}
+
+function resolvingSocketFactory(resolver: BrokerResolver): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tlsConnect({ host, port, servername: host, lookup: resolver.lookup, ...(ssl as object) }, onConnect)
+      : netConnect({ host, port, lookup: resolver.lookup }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
 }
 
 export function parseBrokerList(value: string | string[]): string[] {
@@ -33,10 +54,14 @@ export function parseBrokerList(value: string | string[]): string[] {
   return list;
 }
 
+/** Connection failures are retried and reported by Tower itself; kafkajs' copies would repeat them every retry. */
+const CONNECTION_NOISE = /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|Connection timeout|cannot resolve|Connection error|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/;
+
 function logKafkaEntry(logger: Logger, entry: LogEntry): void {
   const { message, ...extra } = entry.log;
   const fields = { kafka: entry.namespace, ...extra };
-  if (entry.level <= logLevel.ERROR) logger.error(fields, message);
-  else if (entry.level === logLevel.WARN) logger.warn(fields, message);
+  const noise = CONNECTION_NOISE.test(`${message} ${String((extra as { error?: unknown }).error ?? '')}`);
+  if (entry.level <= logLevel.ERROR && !noise) logger.error(fields, message);
+  else if (entry.level === logLevel.WARN && !noise) logger.warn(fields, message);
   else logger.debug(fields, message);
 }
