@@ -43,14 +43,15 @@ function parser(args: string[]) {
     .version(VERSION)
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .demandCommand(1, 'Name a command: run or sample.')
+    .demandCommand(1, 'Name a command: run, doctor or sample.')
     .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN))
+    .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) => y.options(RUN))
     .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE))
     .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
     .help();
 }
 
-export type AgentCommand = 'run' | 'sample';
+export type AgentCommand = 'run' | 'doctor' | 'sample';
 
 /** Parses argv, environment and config file; exits with code 2 on bad input. */
 export async function parseAgentArgs(args: string[]): Promise<{ command: AgentCommand; argv: Record<string, unknown> }> {

@@ -4,6 +4,7 @@ import { Sampler } from '../collector/sampler.js';
 import { ConfigError, failUsage } from '../cli.js';
 import { createLogger } from '../log.js';
 import { PROGRAM, agentOptions, parseAgentArgs } from './cli.js';
+import { runDoctor } from './doctor.js';
 import { runAgent } from './run.js';
 
 type Argv = Record<string, unknown>;
@@ -25,7 +26,12 @@ async function main(): Promise<void> {
   const { command, argv } = await parseAgentArgs(hideBin(process.argv));
   try {
     if (command === 'sample') return await printSamples(argv);
-    await runAgent(agentOptions(argv), createLogger(PROGRAM));
+    const options = agentOptions(argv);
+    if (command === 'doctor') {
+      const ok = await runDoctor(options, createLogger(PROGRAM, 'silent'), (line) => process.stdout.write(`${line}\n`));
+      process.exit(ok ? 0 : 1);
+    }
+    await runAgent(options, createLogger(PROGRAM));
   } catch (err) {
     if (err instanceof ConfigError) failUsage(PROGRAM, err.message);
     throw err;

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { decodeSample } from '../schema/sample.js';
+import { ENCODING_PROBE, HEADER_ENCODING, decodeSample } from '../schema/sample.js';
 import { type InfluxTarget, InfluxWriter } from './influxWriter.js';
 import { toLine } from './lineProtocol.js';
 import { sampleToPoint } from './mapSample.js';
@@ -78,6 +78,7 @@ async function writeThenCommit(
 }
 
 function messageToLines(message: KafkaMessage, options: SinkOptions, logger: Logger, partition: number): string[] {
+  if (message.headers?.[HEADER_ENCODING]?.toString() === ENCODING_PROBE) return [];
   try {
     if (!message.value) throw new Error('empty message');
     return [toLine(sampleToPoint(decodeSample(message.value), { measurement: options.measurement }))];

@@ -11,6 +11,8 @@ export const SCHEMA_VERSION = 1;
 export const HEADER_ENCODING = 'tower-encoding';
 export const HEADER_SCHEMA = 'tower-schema';
 export const ENCODING_MSGPACK = 'msgpack';
+/** `tower-agent doctor`'s test message: consumers skip it. */
+export const ENCODING_PROBE = 'probe';
 
 export type Fields = Record<string, number>;
 

@@ -1,0 +1,111 @@
+import { connect } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import { BrokerResolver } from './resolver.js';
+import { pino } from 'pino';
+
+/** One line of a doctor report. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What the user should do when the check failed. */
+  fix?: string;
+}
+
+export interface BrokerCheckOptions {
+  brokers: string[];
+  hostsFile: string;
+  topic: string;
+  timeoutMs?: number;
+}
+
+const quiet = pino({ level: 'silent' });
+
+/** Hosts entries, TCP reach, and the topic's metadata, as the lab's Pi sees them. */
+export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): Promise<Check[]> {
+  const resolver = new BrokerResolver({ hostsFile: options.hostsFile, logger: quiet });
+  const timeoutMs = options.timeoutMs ?? 3_000;
+  const checks: Check[] = [];
+  for (const broker of options.brokers) checks.push(...(await checkEndpoint(resolver, broker, options.hostsFile, timeoutMs, 'bootstrap broker')));
+  if (checks.some((c) => !c.ok)) return checks;
+  const admin = kafka.admin();
+  try {
+    await withTimeout(admin.connect(), timeoutMs * 3, 'connecting to the cluster');
+    const cluster = await withTimeout(admin.describeCluster(), timeoutMs * 3, 'describing the cluster');
+    for (const b of cluster.brokers) {
+      checks.push(...(await checkEndpoint(resolver, `${b.host}:${b.port}`, options.hostsFile, timeoutMs, `broker ${b.nodeId} (advertised)`)));
+    }
+    checks.push(await checkTopic(admin, options.topic, timeoutMs));
+  } catch (err) {
+    checks.push({ name: 'cluster metadata', ok: false, detail: (err as Error).message, fix: 'check that the brokers are up: systemctl status kafka (on the NUC)' });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return checks;
+}
+
+async function checkEndpoint(resolver: BrokerResolver, endpoint: string, hostsFile: string, timeoutMs: number, role: string): Promise<Check[]> {
+  const [host, port] = splitEndpoint(endpoint);
+  let address: string;
+  try {
+    address = (await resolver.resolve(host))[0]?.address as string;
+  } catch {
+    return [{ name: `${role} ${endpoint}: name`, ok: false, detail: `"${host}" is neither in ${hostsFile} nor in DNS`, fix: `add the line "<NUC_IP> ${host}" to ${hostsFile}` }];
+  }
+  const reach = await tcpReach(address, port, timeoutMs);
+  return [
+    { name: `${role} ${endpoint}: name`, ok: true, detail: `${host} → ${address}` },
+    reach === undefined
+      ? { name: `${role} ${endpoint}: TCP`, ok: true, detail: `connected to ${address}:${port}` }
+      : { name: `${role} ${endpoint}: TCP`, ok: false, detail: `${address}:${port}: ${reach}`, fix: `check that the broker runs and that port ${port} is open between this machine and ${host}` },
+  ];
+}
+
+async function checkTopic(admin: ReturnType<Kafka['admin']>, topic: string, timeoutMs: number): Promise<Check> {
+  try {
+    const { topics } = await withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata');
+    const partitions = topics[0]?.partitions ?? [];
+    const leaderless = partitions.filter((p) => p.leader < 0).length;
+    if (leaderless > 0) return { name: `topic ${topic}`, ok: false, detail: `${leaderless} of ${partitions.length} partitions have no leader`, fix: 'start the stopped brokers' };
+    return { name: `topic ${topic}`, ok: true, detail: `${partitions.length} partitions, replicas ${partitions.map((p) => p.replicas.length).join('/')}` };
+  } catch (err) {
+    return { name: `topic ${topic}`, ok: false, detail: (err as Error).message, fix: `create it on the NUC: kafka-topics.sh --create --topic ${topic} --partitions 3 --replication-factor 3` };
+  }
+}
+
+function tcpReach(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (err) => done(err.message));
+  });
+}
+
+function splitEndpoint(endpoint: string): [string, number] {
+  const colon = endpoint.lastIndexOf(':');
+  return [endpoint.slice(0, colon), Number(endpoint.slice(colon + 1))];
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Prints the checks as aligned lines and returns whether all passed. */
+export function printChecks(checks: Check[], out: (line: string) => void): boolean {
+  for (const check of checks) {
+    out(`${check.ok ? ' ok ' : 'FAIL'}  ${check.name}: ${check.detail}`);
+    if (!check.ok && check.fix) out(`      fix: ${check.fix}`);
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  out(failed === 0 ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`);
+  return failed === 0;
+}
