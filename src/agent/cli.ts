@@ -19,6 +19,7 @@ const RUN = {
   host: { type: 'string', default: AGENT_DEFAULTS.host, describe: 'Host name the samples carry (the Kafka key)' },
   schedule: { type: 'string', default: AGENT_DEFAULTS.schedule, describe: 'Cron expression with a seconds field' },
   'client-id': { type: 'string', default: AGENT_DEFAULTS.clientId, describe: 'Kafka client id' },
+  'metrics-port': { type: 'number', default: AGENT_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   'hosts-file': { type: 'string', default: AGENT_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
   'spool-dir': { type: 'string', default: AGENT_DEFAULTS.spoolDir, describe: 'Where samples wait until Kafka has them' },
   'spool-max-mb': { type: 'number', default: AGENT_DEFAULTS.spoolMaxBytes / MIB, describe: 'Spool size cap; the oldest samples go first' },
@@ -77,5 +78,12 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     spoolDir: String(argv.spoolDir),
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
     hostsFile: String(argv.hostsFile),
+    metricsPort: port(argv.metricsPort),
   };
+}
+
+function port(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--metrics-port must be a port number 1–65535 or 0 for off, got ${String(value)}`);
+  return n;
 }

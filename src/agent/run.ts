@@ -5,7 +5,9 @@ import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { SCHEMA_VERSION, encodeSample } from '../schema/sample.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { Delivery } from './delivery.js';
+import { type AgentCounters, agentMetrics, agentUnhealthy } from './metrics.js';
 import { SampleProducer } from './producer.js';
 import { startTicker } from './schedule.js';
 import { Spool } from './spool.js';
@@ -26,6 +28,8 @@ export interface AgentOptions {
   spoolMaxBytes: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
   hostsFile: string;
+  /** Serve /metrics and /healthz on 127.0.0.1 at this port; 0 = off (default). */
+  metricsPort: number;
 }
 
 /** systemd's StateDirectory=, else the usual place for root or a user. */
@@ -45,6 +49,7 @@ export const AGENT_DEFAULTS: AgentOptions = {
   spoolDir: join(defaultStateDir(), 'spool'),
   spoolMaxBytes: 64 * 1024 * 1024,
   hostsFile: '/etc/hosts',
+  metricsPort: 0,
 };
 
 /** How long SIGTERM waits for the send in flight before leaving the rest spooled. */
@@ -70,9 +75,15 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
     delivery.enqueue(encodeSample({ v: SCHEMA_VERSION, host: options.host, time: Date.now(), fields }));
     sampled += 1;
   });
+  const startedAt = Date.now();
+  const counters = (): AgentCounters => ({ sampled, missedTicks: ticker.missed, delivery: delivery.stats, spooled: spool.length, dropped: spool.dropped, startedAt });
+  const server = options.metricsPort
+    ? await startMetricsServer({ port: options.metricsPort, metrics: () => agentMetrics(counters()), unhealthy: () => agentUnhealthy(counters()) })
+    : undefined;
 
   const signal = await waitForSignal();
   await ticker.stop();
+  server?.close();
   await delivery.stop(STOP_GRACE_MS);
   await Promise.race([producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   logger.info(
