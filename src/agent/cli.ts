@@ -3,6 +3,7 @@ import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js
 import { readConfigFile } from '../configFile.js';
 import { VERSION } from '../version.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
 
 export const PROGRAM = 'tower-agent';
@@ -21,6 +22,7 @@ const RUN = {
   'client-id': { type: 'string', default: AGENT_DEFAULTS.clientId, describe: 'Kafka client id' },
   'metrics-port': { type: 'number', default: AGENT_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   'hosts-file': { type: 'string', default: AGENT_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
+  ...SECURITY_OPTIONS,
   'spool-dir': { type: 'string', default: AGENT_DEFAULTS.spoolDir, describe: 'Where samples wait until Kafka has them' },
   'spool-max-mb': { type: 'number', default: AGENT_DEFAULTS.spoolMaxBytes / MIB, describe: 'Spool size cap; the oldest samples go first' },
 } satisfies Record<string, Options>;
@@ -79,6 +81,7 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
     hostsFile: String(argv.hostsFile),
     metricsPort: port(argv.metricsPort),
+    security: kafkaSecurity(argv as KafkaSecurityArgs),
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Sampler } from '../collector/sampler.js';
 import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
+import type { KafkaSecurity } from '../kafka/security.js';
 import type { Logger } from '../log.js';
 import { SCHEMA_VERSION, encodeSample } from '../schema/sample.js';
 import { startMetricsServer } from '../metrics/server.js';
@@ -28,6 +29,8 @@ export interface AgentOptions {
   spoolMaxBytes: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
   hostsFile: string;
+  /** TLS and SASL for brokers outside the lab. Default none. */
+  security: KafkaSecurity;
   /** Serve /metrics and /healthz on 127.0.0.1 at this port; 0 = off (default). */
   metricsPort: number;
 }
@@ -50,6 +53,7 @@ export const AGENT_DEFAULTS: AgentOptions = {
   spoolMaxBytes: 64 * 1024 * 1024,
   hostsFile: '/etc/hosts',
   metricsPort: 0,
+  security: {},
 };
 
 /** How long SIGTERM waits for the send in flight before leaving the rest spooled. */
@@ -60,7 +64,7 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   const sampler = new Sampler({ procRoot: options.procRoot });
   await sampler.prime();
   const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
-  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, logger });
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   const producer = new SampleProducer(kafka, { topic: options.topic });
   const delivery = new Delivery(spool, producer, logger);
   delivery.start();

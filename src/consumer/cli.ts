@@ -2,6 +2,7 @@ import yargs, { type Options } from 'yargs';
 import { PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js';
 import { readConfigFile } from '../configFile.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
 import { VERSION } from '../version.js';
 import type { InfluxTarget } from './influxWriter.js';
@@ -18,6 +19,8 @@ const RUN = {
   topic: { type: 'string', default: SINK_DEFAULTS.topic, describe: 'Topic to consume' },
   group: { type: 'string', default: SINK_DEFAULTS.group, describe: 'Kafka consumer group' },
   'client-id': { type: 'string', default: SINK_DEFAULTS.clientId, describe: 'Kafka client id' },
+  'hosts-file': { type: 'string', default: SINK_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
+  ...SECURITY_OPTIONS,
   measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
   'influx-url': { type: 'string', default: SINK_DEFAULTS.influxUrl, describe: 'InfluxDB base URL' },
   'influx-org': { type: 'string', default: SINK_DEFAULTS.org, describe: 'InfluxDB 2.x organization' },
@@ -64,6 +67,8 @@ export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
     clientId: String(argv.clientId),
     measurement: String(argv.measurement),
     influx: influxTarget(argv),
+    hostsFile: String(argv.hostsFile),
+    security: kafkaSecurity(argv as KafkaSecurityArgs),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
+import type { KafkaSecurity } from '../kafka/security.js';
 import type { Logger } from '../log.js';
 import { ENCODING_PROBE, HEADER_ENCODING, decodeSample } from '../schema/sample.js';
 import { type InfluxTarget, InfluxWriter } from './influxWriter.js';
@@ -17,6 +18,10 @@ export interface SinkOptions {
   /** Default `labs`. */
   measurement: string;
   influx: InfluxTarget;
+  /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
+  hostsFile: string;
+  /** TLS and SASL; none by default. */
+  security: KafkaSecurity;
 }
 
 export const SINK_DEFAULTS = {
@@ -31,11 +36,12 @@ export const SINK_DEFAULTS = {
   db: 'Labs',
   rp: 'autogen',
   v1User: 'tower',
+  hostsFile: '/etc/hosts',
 } as const;
 
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */
 export async function runSink(options: SinkOptions, logger: Logger): Promise<void> {
-  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, logger });
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   const consumer = kafka.consumer({ groupId: options.group });
   const writer = new InfluxWriter(options.influx);
   await consumer.connect();

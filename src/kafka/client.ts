@@ -4,6 +4,7 @@ import { Kafka, type ISocketFactory, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from '../cli.js';
 import type { Logger } from '../log.js';
 import { BrokerResolver } from './resolver.js';
+import type { KafkaSecurity } from './security.js';
 
 export interface KafkaConnectionOptions {
   /** Bootstrap brokers as host:port. */
@@ -12,6 +13,8 @@ export interface KafkaConnectionOptions {
   logger: Logger;
   /** Hosts file consulted before DNS for broker names. Default `/etc/hosts`. */
   hostsFile?: string;
+  /** TLS and SASL; none by default, as in the lab. */
+  security?: KafkaSecurity;
 }
 
 /**
@@ -27,6 +30,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
     socketFactory: resolvingSocketFactory(resolver),
+    ...options.security,
   });
 }
 
