@@ -37,6 +37,8 @@ export function unknownConfigKeys(config: Record<string, unknown>, known: Iterab
 }
 
 /** Flags precedence shared by both programs: flags > TOWER_* environment > --config file > defaults. */
-export const PRECEDENCE_NOTE =
-  'Every option can also be set as TOWER_<NAME> in the environment (e.g. TOWER_BROKERS) or in a --config file.\n' +
-  'Precedence: flags > environment > config file > defaults.';
+export const PRECEDENCE_NOTE = [
+  'Every option can also be set as TOWER_<NAME> in the environment',
+  '(e.g. TOWER_BROKERS, TOWER_SPOOL_DIR) or in a --config file.',
+  'Precedence: flags > environment > config file > defaults.',
+].join('\n');

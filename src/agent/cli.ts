@@ -37,12 +37,11 @@ const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...SAMPLE });
 function parser(args: string[]) {
   return yargs(args)
     .scriptName(PROGRAM)
-    .usage(
-      `$0 <command> [options]\n\nSamples this machine and delivers the samples to Kafka.\n${PRECEDENCE_NOTE}`,
-    )
+    .usage('$0 <command> [options]\n\nSamples this machine and delivers the samples to Kafka.')
+    .epilogue(PRECEDENCE_NOTE)
     .env('TOWER')
     .options(COMMON)
-    .config('config', (path) => readConfigFile(path, ALL_OPTIONS))
+    .config('config', COMMON.config.describe, (path) => readConfigFile(path, ALL_OPTIONS))
     .version(VERSION)
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { readInventory } from '../collector/inventory.js';
 import { Sampler } from '../collector/sampler.js';
 import { createKafka } from '../kafka/client.js';
 import { waitForSignal } from '../lifecycle.js';
@@ -84,6 +85,11 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   const server = options.metricsPort
     ? await startMetricsServer({ port: options.metricsPort, metrics: () => agentMetrics(counters()), unhealthy: () => agentUnhealthy(counters()) })
     : undefined;
+
+  readInventory().then(
+    (inventory) => logger.info({ inventory }, 'machine inventory'),
+    (err: Error) => logger.warn({ err: err.message }, 'could not read the machine inventory'),
+  );
 
   const signal = await waitForSignal();
   await ticker.stop();

@@ -38,10 +38,11 @@ const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN });
 function parser(args: string[]) {
   return yargs(args)
     .scriptName(PROGRAM)
-    .usage(`$0 <command> [options]\n\nConsumes Tower samples from Kafka and writes them to InfluxDB.\n${PRECEDENCE_NOTE}\nSecrets come only from the environment or files.`)
+    .usage('$0 <command> [options]\n\nConsumes Tower samples from Kafka and writes them to InfluxDB.')
+    .epilogue(`${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
     .env('TOWER')
     .options(COMMON)
-    .config('config', (path) => readConfigFile(path, ALL_OPTIONS))
+    .config('config', COMMON.config.describe, (path) => readConfigFile(path, ALL_OPTIONS))
     .version(VERSION)
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
