@@ -39,17 +39,41 @@ export function encodeSample(sample: Sample): Uint8Array {
   return encode(validateSample(sample));
 }
 
+/** A field that could not be kept, and why. */
+export interface FieldRejection {
+  field: string;
+  reason: string;
+}
+
+/** Strict decoding: any bad field rejects the sample. */
 export function decodeSample(bytes: Uint8Array): Sample {
+  const { sample, rejected } = readSample(bytes);
+  if (rejected.length > 0) throw new SchemaError(rejected.map((r) => `field ${r.field} ${r.reason}`).join('; '));
+  return sample;
+}
+
+/**
+ * Lenient decoding for consumers: the envelope (version, host, time) must be
+ * right, but a bad field is dropped and reported instead of losing its
+ * neighbours. Throws when no field survives.
+ */
+export function readSample(bytes: Uint8Array): { sample: Sample; rejected: FieldRejection[] } {
   let raw: unknown;
   try {
     raw = decode(bytes);
   } catch (err) {
     throw new SchemaError(`not msgpack: ${(err as Error).message}`);
   }
-  return validateSample(raw);
+  return readEnvelope(raw);
 }
 
 export function validateSample(raw: unknown): Sample {
+  const { sample, rejected } = readEnvelope(raw);
+  if (rejected.length > 0) throw new SchemaError(rejected.map((r) => `field ${r.field} ${r.reason}`).join('; '));
+  return sample;
+}
+
+function readEnvelope(raw: unknown): { sample: Sample; rejected: FieldRejection[] } {
   if (!isRecord(raw)) throw new SchemaError('sample is not a map');
   if (raw.v !== SCHEMA_VERSION) {
     throw new SchemaError(`unsupported schema version ${String(raw.v)} (this build reads v${SCHEMA_VERSION})`);
@@ -61,14 +85,13 @@ export function validateSample(raw: unknown): Sample {
   }
   if (!isRecord(fields)) throw new SchemaError('fields must be a map');
   const clean: Fields = {};
+  const rejected: FieldRejection[] = [];
   for (const [name, value] of Object.entries(fields)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new SchemaError(`field ${name} must be a finite number`);
-    }
-    clean[name] = value;
+    if (typeof value === 'number' && Number.isFinite(value)) clean[name] = value;
+    else rejected.push({ field: name, reason: 'must be a finite number' });
   }
-  if (Object.keys(clean).length === 0) throw new SchemaError('sample has no fields');
-  return { v: SCHEMA_VERSION, host, time, fields: clean };
+  if (Object.keys(clean).length === 0) throw new SchemaError(rejected.length ? `no usable field (${rejected.map((r) => r.field).join(', ')} not finite numbers)` : 'sample has no fields');
+  return { sample: { v: SCHEMA_VERSION, host, time, fields: clean }, rejected };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
