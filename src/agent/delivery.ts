@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { backoffMs } from '../retry/backoff.js';
 import type { RecordSender } from './producer.js';
 import type { Spool } from './spool.js';
 
@@ -119,12 +120,6 @@ export class Delivery {
       this.wake = done;
     });
   }
-}
-
-/** Capped exponential backoff with full jitter in its upper half. */
-export function backoffMs(failures: number, minMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, minMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

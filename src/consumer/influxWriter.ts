@@ -12,6 +12,8 @@ export class InfluxWriteError extends Error {
     message: string,
     readonly status: number,
     readonly body: string,
+    /** Retry-After in seconds, when the server sent one. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
@@ -41,7 +43,8 @@ export class InfluxWriter {
     });
     if (response.status === 204 || response.status === 200) return;
     const body = await response.text();
-    throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${body.slice(0, 300)}`, response.status, body);
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${body.slice(0, 300)}`, response.status, body, retryAfter);
   }
 
   private writeUrl(): string {
@@ -63,4 +66,12 @@ export class InfluxWriter {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110); never milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
-import { Delivery, backoffMs } from '../../src/agent/delivery.js';
+import { Delivery } from '../../src/agent/delivery.js';
+import { backoffMs } from '../../src/retry/backoff.js';
 import type { RecordSender } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
 
