@@ -42,3 +42,22 @@ export const PRECEDENCE_NOTE = [
   '(e.g. TOWER_BROKERS, TOWER_SPOOL_DIR) or in a --config file.',
   'Precedence: flags > environment > config file > defaults.',
 ].join('\n');
+
+/** Option validators: each returns the value or throws a ConfigError naming the flag. */
+export function nonEmpty(value: unknown, flag: string): string {
+  const text = String(value ?? '').trim();
+  if (!text) throw new ConfigError(`${flag} must not be empty`);
+  return text;
+}
+
+export function positive(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new ConfigError(`${flag} must be a number > 0, got ${String(value)}`);
+  return n;
+}
+
+export function wholeNumber(value: unknown, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  return n;
+}

@@ -1,5 +1,5 @@
 import yargs, { type Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js';
+import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags, wholeNumber } from '../cli.js';
 import { readConfigFile } from '../configFile.js';
 import { VERSION } from '../version.js';
 import { parseBrokerList } from '../kafka/client.js';
@@ -79,13 +79,8 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     spoolDir: String(argv.spoolDir),
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
     hostsFile: String(argv.hostsFile),
-    metricsPort: port(argv.metricsPort),
+    metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
     security: kafkaSecurity(argv as KafkaSecurityArgs),
   };
 }
 
-function port(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--metrics-port must be a port number 1–65535 or 0 for off, got ${String(value)}`);
-  return n;
-}

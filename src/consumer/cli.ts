@@ -1,5 +1,5 @@
 import yargs, { type Options } from 'yargs';
-import { PRECEDENCE_NOTE, failUsage, unknownFlags } from '../cli.js';
+import { PRECEDENCE_NOTE, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
 import { readConfigFile } from '../configFile.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
@@ -22,6 +22,13 @@ const RUN = {
   'hosts-file': { type: 'string', default: SINK_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
   ...SECURITY_OPTIONS,
   measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
+  region: { type: 'string', default: SINK_DEFAULTS.region, describe: 'Value of the region tag' },
+  'default-host': { type: 'string', default: SINK_DEFAULTS.defaultHost, describe: 'Host tag for legacy messages without a Kafka key' },
+  'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
+  'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
+  'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
+  'linger-ms': { type: 'number', default: SINK_DEFAULTS.lingerMs, describe: 'Longest a fetch waits for more messages' },
+  'metrics-port': { type: 'number', default: SINK_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   'influx-url': { type: 'string', default: SINK_DEFAULTS.influxUrl, describe: 'InfluxDB base URL' },
   'influx-org': { type: 'string', default: SINK_DEFAULTS.org, describe: 'InfluxDB 2.x organization' },
   'influx-bucket': { type: 'string', default: SINK_DEFAULTS.bucket, describe: 'InfluxDB 2.x bucket' },
@@ -66,8 +73,17 @@ export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
     topic: String(argv.topic),
     group: String(argv.group),
     clientId: String(argv.clientId),
-    measurement: String(argv.measurement),
     influx: influxTarget(argv),
+    decode: {
+      measurement: nonEmpty(argv.measurement, '--measurement'),
+      region: nonEmpty(argv.region, '--region'),
+      defaultHost: nonEmpty(argv.defaultHost, '--default-host'),
+      maxSkewMs: positive(argv.maxSkewS, '--max-skew-s') * 1000,
+    },
+    dlqTopic: nonEmpty(argv.dlqTopic, '--dlq-topic'),
+    batchSize: wholeNumber(argv.batchSize, '--batch-size', 1),
+    lingerMs: wholeNumber(argv.lingerMs, '--linger-ms', 0),
+    metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
     hostsFile: String(argv.hostsFile),
     security: kafkaSecurity(argv as KafkaSecurityArgs),
   };

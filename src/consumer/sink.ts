@@ -1,12 +1,14 @@
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createKafka } from '../kafka/client.js';
-import { waitForSignal } from '../lifecycle.js';
 import type { KafkaSecurity } from '../kafka/security.js';
+import { waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { ENCODING_PROBE, HEADER_ENCODING, decodeSample } from '../schema/sample.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { commitAfterWrite } from './commitAfterWrite.js';
+import { DeadLetterQueue } from './deadLetters.js';
+import type { DecodeOptions } from './decode.js';
 import { type InfluxTarget, InfluxWriter } from './influxWriter.js';
-import { toLine } from './lineProtocol.js';
-import { sampleToPoint } from './mapSample.js';
+import { sinkMetrics } from './metrics.js';
+import { SinkStats } from './stats.js';
 
 export interface SinkOptions {
   brokers: string[];
@@ -15,13 +17,20 @@ export interface SinkOptions {
   /** Consumer group; sinks in one group share the partitions. Default `tower-sink`. */
   group: string;
   clientId: string;
-  /** Default `labs`. */
-  measurement: string;
   influx: InfluxTarget;
+  decode: DecodeOptions;
+  /** Where undecodable and refused messages go. Default `resource.dlq`. */
+  dlqTopic: string;
+  /** Most lines per write request. Default 5000. */
+  batchSize: number;
+  /** Longest a fetch waits for more data before returning what it has, ms. Default 100. */
+  lingerMs: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
   hostsFile: string;
   /** TLS and SASL; none by default. */
   security: KafkaSecurity;
+  /** Serve /metrics and /healthz on 127.0.0.1 at this port; 0 = off. */
+  metricsPort: number;
 }
 
 export const SINK_DEFAULTS = {
@@ -30,6 +39,9 @@ export const SINK_DEFAULTS = {
   group: 'tower-sink',
   clientId: 'tower-sink',
   measurement: 'labs',
+  region: 'GIST',
+  defaultHost: 'Labs',
+  maxSkewS: 300,
   influxUrl: 'http://localhost:8086',
   org: 'GIST',
   bucket: 'Labs',
@@ -37,59 +49,48 @@ export const SINK_DEFAULTS = {
   rp: 'autogen',
   v1User: 'tower',
   hostsFile: '/etc/hosts',
+  dlqTopic: 'resource.dlq',
+  batchSize: 5000,
+  lingerMs: 100,
+  metricsPort: 0,
 } as const;
 
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */
 export async function runSink(options: SinkOptions, logger: Logger): Promise<void> {
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
-  const consumer = kafka.consumer({ groupId: options.group });
+  const consumer = kafka.consumer({ groupId: options.group, maxWaitTimeInMs: options.lingerMs, minBytes: 1 });
   const writer = new InfluxWriter(options.influx);
+  const dlq = new DeadLetterQueue(kafka, options.dlqTopic);
+  const stats = new SinkStats();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'));
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    logger.error({ err: payload.error.message, restart: payload.restart }, 'consumer crashed; kafkajs restarts it, uncommitted messages are fetched again'),
+  );
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-    logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'),
-  );
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: (payload) => writeThenCommit(payload, consumer, writer, options, logger),
+    partitionsConsumedConcurrently: 3,
+    eachBatch: (payload) =>
+      commitAfterWrite(payload, {
+        write: (lines) => writer.write(lines),
+        sendDeadLetters: (letters) => dlq.send(letters),
+        commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+        stats,
+        logger,
+        decode: options.decode,
+        batchSize: options.batchSize,
+      }),
   });
-  logger.info({ brokers: options.brokers, topic: options.topic, group: options.group, influx: options.influx.url }, 'sink started');
-  await waitForSignal();
-  logger.info('sink stopping');
+  const server = options.metricsPort
+    ? await startMetricsServer({ port: options.metricsPort, metrics: () => sinkMetrics(stats), unhealthy: () => stats.blockedBy })
+    : undefined;
+  logger.info({ brokers: options.brokers, topic: options.topic, group: options.group, influx: options.influx.url, api: options.influx.api }, 'sink started');
+  const signal = await waitForSignal();
+  server?.close();
   await consumer.disconnect();
-}
-
-/**
- * At-least-once: the batch's offset is committed only after InfluxDB accepted
- * its points. If the write throws, nothing is committed and kafkajs fetches
- * the batch again; rewriting a point with the same series and time overwrites it.
- */
-async function writeThenCommit(
-  { batch, resolveOffset, heartbeat }: EachBatchPayload,
-  consumer: Consumer,
-  writer: InfluxWriter,
-  options: SinkOptions,
-  logger: Logger,
-): Promise<void> {
-  const last = batch.messages.at(-1);
-  if (!last) return;
-  const lines = batch.messages.flatMap((message) => messageToLines(message, options, logger, batch.partition));
-  await writer.write(lines);
-  const next = (BigInt(last.offset) + 1n).toString();
-  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-  resolveOffset(last.offset);
-  await heartbeat();
-  logger.debug({ partition: batch.partition, points: lines.length, committed: next }, 'batch written');
-}
-
-function messageToLines(message: KafkaMessage, options: SinkOptions, logger: Logger, partition: number): string[] {
-  if (message.headers?.[HEADER_ENCODING]?.toString() === ENCODING_PROBE) return [];
-  try {
-    if (!message.value) throw new Error('empty message');
-    return [toLine(sampleToPoint(decodeSample(message.value), { measurement: options.measurement }))];
-  } catch (err) {
-    logger.warn({ partition, offset: message.offset, reason: (err as Error).message }, 'skipped a message that is not a Tower sample');
-    return [];
-  }
+  await dlq.disconnect();
+  const { lag: _lag, ...totals } = stats;
+  logger.info({ signal, ...totals }, 'sink stopped');
 }

@@ -1,0 +1,115 @@
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../log.js';
+import type { DeadLetter } from './deadLetters.js';
+import { type DecodeOptions, decodeMessage } from './decode.js';
+import { toLine } from './lineProtocol.js';
+import type { SinkStats } from './stats.js';
+import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
+
+export interface BatchDeps {
+  write: WriteLines;
+  sendDeadLetters: (letters: DeadLetter[]) => Promise<void>;
+  commit: (topic: string, partition: number, nextOffset: string) => Promise<void>;
+  stats: SinkStats;
+  logger: Logger;
+  decode: DecodeOptions;
+  /** Most lines in one write request. Default 5000. */
+  batchSize: number;
+  /** Wait between checks while a setting blocks writes. Default 30 000 ms. */
+  blockedRetryMs?: number;
+}
+
+interface Prepared {
+  lines: { line: string; message: KafkaMessage }[];
+  deadLetters: DeadLetter[];
+}
+
+/**
+ * The sink's core: for each chunk of a partition's batch, write the points,
+ * dead-letter what cannot be written, and only then commit the offset after
+ * the chunk. A crash anywhere before the commit re-delivers the chunk, and
+ * re-writing identical points overwrites them: at-least-once, exactly-once in effect.
+ */
+export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDeps): Promise<void> {
+  const { batch } = payload;
+  for (let start = 0; start < batch.messages.length; start += deps.batchSize) {
+    if (!payload.isRunning() || payload.isStale()) return;
+    const chunk = batch.messages.slice(start, start + deps.batchSize);
+    const prepared = prepare(chunk, batch.topic, batch.partition, deps);
+    const written = await writeUntilDone(prepared, batch.topic, batch.partition, payload, deps);
+    if (!written) return;
+    await deps.sendDeadLetters(prepared.deadLetters);
+    const last = chunk.at(-1) as KafkaMessage;
+    await deps.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
+    payload.resolveOffset(last.offset);
+    deps.stats.consumed += chunk.length;
+    deps.stats.deadLetters += prepared.deadLetters.length;
+    await payload.heartbeat();
+  }
+  deps.stats.lag.set(batch.partition, Number(batch.offsetLag()));
+}
+
+function prepare(messages: KafkaMessage[], topic: string, partition: number, deps: BatchDeps): Prepared {
+  const prepared: Prepared = { lines: [], deadLetters: [] };
+  for (const message of messages) {
+    const decoded = decodeMessage(message, deps.decode);
+    if (decoded.kind === 'probe') continue;
+    if (decoded.kind === 'invalid') {
+      prepared.deadLetters.push({ message, topic, partition, reason: decoded.reason });
+      continue;
+    }
+    try {
+      prepared.lines.push({ line: toLine(decoded.point), message });
+    } catch (err) {
+      prepared.deadLetters.push({ message, topic, partition, reason: (err as Error).message });
+      continue;
+    }
+    if (decoded.clockCorrected) deps.stats.clockCorrected += 1;
+    if (decoded.rejected.length > 0) {
+      deps.stats.rejectedFields += decoded.rejected.length;
+      deps.logger.warn({ partition, offset: message.offset, rejected: decoded.rejected }, 'dropped fields that are not numbers; wrote the rest');
+    }
+  }
+  return prepared;
+}
+
+/** Writes the chunk, moving refused lines to the dead letters; false if the partition was lost meanwhile. */
+async function writeUntilDone(prepared: Prepared, topic: string, partition: number, payload: EachBatchPayload, deps: BatchDeps): Promise<boolean> {
+  const keepGoing = async () => {
+    await payload.heartbeat();
+    return payload.isRunning() && !payload.isStale();
+  };
+  const onRetry = (err: Error, attempt: number, waitMs: number) => {
+    deps.stats.retries += 1;
+    if (attempt === 1 || attempt % 10 === 0) deps.logger.warn({ err: err.message, attempt, waitMs, partition }, 'InfluxDB write failed; retrying, not fetching more meanwhile');
+  };
+  for (;;) {
+    const started = Date.now();
+    try {
+      const outcome = await writeWithRetry(deps.write, prepared.lines.map((l) => l.line), { keepGoing, onRetry });
+      deps.stats.recordWrite(Date.now() - started);
+      deps.stats.written += prepared.lines.length - outcome.rejected.length;
+      prepared.deadLetters.push(...refusedLetters(prepared, outcome.rejected, topic, partition));
+      if (deps.stats.blockedBy) deps.logger.info('InfluxDB accepts writes again');
+      deps.stats.blockedBy = undefined;
+      return true;
+    } catch (err) {
+      if (err instanceof WriteAbandoned) return false;
+      if (!(err instanceof InfluxConfigError)) throw err;
+      if (deps.stats.blockedBy !== err.message) deps.logger.error({ partition }, `writes stopped, nothing committed or lost: ${err.message}`);
+      deps.stats.blockedBy = err.message;
+      const waitUntil = Date.now() + (deps.blockedRetryMs ?? 30_000);
+      while (Date.now() < waitUntil) {
+        if (!(await keepGoing())) return false;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+}
+
+function refusedLetters(prepared: Prepared, rejected: { line: string; reason: string }[], topic: string, partition: number): DeadLetter[] {
+  const reasons = new Map(rejected.map((r) => [r.line, r.reason]));
+  return prepared.lines
+    .filter((l) => reasons.has(l.line))
+    .map((l) => ({ message: l.message, topic, partition, reason: `InfluxDB refused the point: ${reasons.get(l.line)}` }));
+}
