@@ -46,9 +46,9 @@ function parser(args: string[]) {
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .demandCommand(1, 'Name a command: run, doctor or sample.')
-    .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN))
-    .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) => y.options(RUN))
-    .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE))
+    .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
+    .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
+    .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE).epilogue(PRECEDENCE_NOTE))
     .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
     .help();
 }

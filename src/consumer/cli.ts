@@ -7,6 +7,7 @@ import { readSecret } from '../secrets.js';
 import { VERSION } from '../version.js';
 import type { InfluxTarget } from './influxWriter.js';
 import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
+import type { VerifyOptions } from './verify.js';
 
 export const PROGRAM = 'tower-sink';
 
@@ -14,21 +15,8 @@ const COMMON = {
   config: { type: 'string', describe: 'JSON or YAML file of options, keyed by long flag name' },
 } satisfies Record<string, Options>;
 
-const RUN = {
-  brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
-  topic: { type: 'string', default: SINK_DEFAULTS.topic, describe: 'Topic to consume' },
-  group: { type: 'string', default: SINK_DEFAULTS.group, describe: 'Kafka consumer group' },
-  'client-id': { type: 'string', default: SINK_DEFAULTS.clientId, describe: 'Kafka client id' },
-  'hosts-file': { type: 'string', default: SINK_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
-  ...SECURITY_OPTIONS,
+const INFLUX = {
   measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
-  region: { type: 'string', default: SINK_DEFAULTS.region, describe: 'Value of the region tag' },
-  'default-host': { type: 'string', default: SINK_DEFAULTS.defaultHost, describe: 'Host tag for legacy messages without a Kafka key' },
-  'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
-  'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
-  'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
-  'linger-ms': { type: 'number', default: SINK_DEFAULTS.lingerMs, describe: 'Longest a fetch waits for more messages' },
-  'metrics-port': { type: 'number', default: SINK_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   'influx-url': { type: 'string', default: SINK_DEFAULTS.influxUrl, describe: 'InfluxDB base URL' },
   'influx-org': { type: 'string', default: SINK_DEFAULTS.org, describe: 'InfluxDB 2.x organization' },
   'influx-bucket': { type: 'string', default: SINK_DEFAULTS.bucket, describe: 'InfluxDB 2.x bucket' },
@@ -40,7 +28,34 @@ const RUN = {
   'v1-password-file': { type: 'string', describe: 'File holding the v1 password (else env TOWER_V1_PASSWORD)' },
 } satisfies Record<string, Options>;
 
-const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN });
+const RUN = {
+  brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
+  topic: { type: 'string', default: SINK_DEFAULTS.topic, describe: 'Topic to consume' },
+  group: { type: 'string', default: SINK_DEFAULTS.group, describe: 'Kafka consumer group' },
+  'client-id': { type: 'string', default: SINK_DEFAULTS.clientId, describe: 'Kafka client id' },
+  'hosts-file': { type: 'string', default: SINK_DEFAULTS.hostsFile, describe: 'Hosts file read before DNS for broker names' },
+  ...SECURITY_OPTIONS,
+  region: { type: 'string', default: SINK_DEFAULTS.region, describe: 'Value of the region tag' },
+  'default-host': { type: 'string', default: SINK_DEFAULTS.defaultHost, describe: 'Host tag for legacy messages without a Kafka key' },
+  'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
+  'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
+  'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
+  'linger-ms': { type: 'number', default: SINK_DEFAULTS.lingerMs, describe: 'Longest a fetch waits for more messages' },
+  'metrics-port': { type: 'number', default: SINK_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
+  ...INFLUX,
+} satisfies Record<string, Options>;
+
+const VERIFY = {
+  ...INFLUX,
+  host: { type: 'string', demandOption: true, describe: 'Host whose CPU_Usage must rise (the Pi under load)' },
+  window: { type: 'number', default: 60, describe: 'Seconds to wait for the rise' },
+  'min-rise': { type: 'number', default: 20, describe: 'Points of CPU_Usage the load must add to the baseline' },
+  baseline: { type: 'number', default: 30, describe: 'Seconds before the start whose mean is the baseline' },
+} satisfies Record<string, Options>;
+
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
+const COMMAND_OPTIONS = { run: RUN, verify: VERIFY } as const;
+export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
 function parser(args: string[]) {
   return yargs(args)
@@ -53,18 +68,34 @@ function parser(args: string[]) {
     .version(VERSION)
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .demandCommand(1, 'Name a command: run.')
-    .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN))
+    .demandCommand(1, 'Name a command: run or verify.')
+    .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
+    .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
+      y.options(VERIFY).epilogue(PRECEDENCE_NOTE),
+    )
     .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
     .help();
 }
 
 /** Parses argv, environment and config file; exits with code 2 on unknown flags. */
-export async function parseSinkArgs(args: string[]): Promise<{ command: 'run'; argv: Record<string, unknown> }> {
+export async function parseSinkArgs(args: string[]): Promise<{ command: SinkCommand; argv: Record<string, unknown> }> {
   const argv = await parser(args).parseAsync();
-  const unknown = unknownFlags(args, ALL_OPTIONS);
+  const command = String(argv._[0]) as SinkCommand;
+  const unknown = unknownFlags(args, Object.keys({ ...COMMON, ...COMMAND_OPTIONS[command] }));
   if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
-  return { command: 'run', argv };
+  return { command, argv };
+}
+
+export function verifyOptions(argv: Record<string, unknown>): VerifyOptions {
+  return {
+    influx: influxTarget(argv),
+    db: nonEmpty(argv.v1Db, '--v1-db'),
+    measurement: nonEmpty(argv.measurement, '--measurement'),
+    host: nonEmpty(argv.host, '--host'),
+    baselineS: positive(argv.baseline, '--baseline'),
+    windowS: positive(argv.window, '--window'),
+    minRise: positive(argv.minRise, '--min-rise'),
+  };
 }
 
 export function sinkOptions(argv: Record<string, unknown>): SinkOptions {

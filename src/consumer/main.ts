@@ -2,19 +2,22 @@
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, failUsage } from '../cli.js';
 import { createLogger } from '../log.js';
-import { PROGRAM, parseSinkArgs, sinkOptions } from './cli.js';
+import { PROGRAM, parseSinkArgs, sinkOptions, verifyOptions } from './cli.js';
 import { runSink } from './sink.js';
+import { runVerify } from './verify.js';
 
 async function main(): Promise<void> {
-  const { argv } = await parseSinkArgs(hideBin(process.argv));
-  let options: ReturnType<typeof sinkOptions>;
+  const { command, argv } = await parseSinkArgs(hideBin(process.argv));
   try {
-    options = sinkOptions(argv);
+    if (command === 'verify') {
+      const pass = await runVerify(verifyOptions(argv), (text) => process.stdout.write(`${text}\n`));
+      process.exit(pass ? 0 : 1);
+    }
+    await runSink(sinkOptions(argv), createLogger(PROGRAM));
   } catch (err) {
     if (err instanceof ConfigError) failUsage(PROGRAM, err.message);
     throw err;
   }
-  await runSink(options, createLogger(PROGRAM));
 }
 
 main().catch((err: unknown) => {
