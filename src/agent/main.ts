@@ -32,6 +32,8 @@ async function main(): Promise<void> {
       process.exit(ok ? 0 : 1);
     }
     await runAgent(options, createLogger(PROGRAM));
+    // A send hung on a dead link keeps sockets open; everything unsent is already spooled.
+    process.exit(0);
   } catch (err) {
     if (err instanceof ConfigError) failUsage(PROGRAM, err.message);
     throw err;

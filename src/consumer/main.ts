@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       process.exit(pass ? 0 : 1);
     }
     await runSink(sinkOptions(argv), createLogger(PROGRAM));
+    process.exit(0);
   } catch (err) {
     if (err instanceof ConfigError) failUsage(PROGRAM, err.message);
     throw err;

@@ -120,3 +120,24 @@ test('SIGKILL during an outage loses nothing already spooled', async () => {
     assert.equal(await second.stop(), 0);
   }
 });
+
+test('SIGTERM during an outage exits within 5 s and keeps the unsent samples spooled', async () => {
+  const host = newHost();
+  const spoolDir = newSpool();
+  const agent = startPiAgent(host, spoolDir);
+  try {
+    await waitFor('delivery before the outage', 30_000, async () => (reader.times(host).length >= 2 ? true : undefined));
+    pi.setLink(false);
+    await sleep(6_000);
+    const started = Date.now();
+    assert.equal(await agent.stop(), 0);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 5, `took ${seconds} s to stop`);
+  } finally {
+    pi.setLink(true);
+  }
+  const { sampled, spooled } = finalLog(agent);
+  assert.ok(spooled >= 4, `only ${spooled} samples spooled`);
+  assert.equal(new Spool(spoolDir).length, spooled);
+  assert.equal(reader.times(host).length + spooled >= sampled, true);
+});
