@@ -54,7 +54,7 @@ const VERIFY = {
 } satisfies Record<string, Options>;
 
 const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
-const COMMAND_OPTIONS = { run: RUN, verify: VERIFY } as const;
+const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
 function parser(args: string[]) {
@@ -68,8 +68,11 @@ function parser(args: string[]) {
     .version(VERSION)
     .strictCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .demandCommand(1, 'Name a command: run or verify.')
+    .demandCommand(1, 'Name a command: run, verify or doctor.')
     .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
+    .command('doctor', 'Check brokers, topic, group, InfluxDB health, token, bucket and DBRP mapping; exit 1 on any failure', (y) =>
+      y.options(RUN).epilogue(PRECEDENCE_NOTE),
+    )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
       y.options(VERIFY).epilogue(PRECEDENCE_NOTE),
     )

@@ -1,0 +1,91 @@
+import { createKafka } from '../kafka/client.js';
+import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import type { Logger } from '../log.js';
+import type { InfluxTarget } from './influxWriter.js';
+import type { SinkOptions } from './sink.js';
+
+/**
+ * Checks everything the sink needs: brokers, topic, consumer group and lag,
+ * InfluxDB's health, the token, the bucket and the DBRP mapping. Prints what
+ * is wrong and how to fix it; resolves to true if all passed.
+ */
+export async function runSinkDoctor(options: SinkOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
+  const kafka = createKafka({ brokers: options.brokers, clientId: `${options.clientId}-doctor`, hostsFile: options.hostsFile, security: options.security, logger });
+  const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic });
+  if (checks.every((c) => c.ok)) checks.push(await checkGroup(kafka, options));
+  checks.push(...(await checkInflux(options.influx)));
+  return printChecks(checks, out);
+}
+
+async function checkGroup(kafka: ReturnType<typeof createKafka>, options: SinkOptions): Promise<Check> {
+  const admin = kafka.admin();
+  const name = `consumer group ${options.group}`;
+  try {
+    await withTimeout(admin.connect(), 10_000, 'connecting');
+    const [committed, ends, described] = await Promise.all([
+      admin.fetchOffsets({ groupId: options.group, topics: [options.topic] }),
+      admin.fetchTopicOffsets(options.topic),
+      admin.describeGroups([options.group]),
+    ]);
+    const group = described.groups[0];
+    const lag = ends.reduce((sum, end) => {
+      const done = committed[0]?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      return sum + (Number(done) < 0 ? Number(end.offset) - Number(end.low) : Number(end.offset) - Number(done));
+    }, 0);
+    return { name, ok: true, detail: `${group?.state ?? 'unknown'}, ${group?.members.length ?? 0} members, ${lag} messages not yet written` };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: 'check the brokers (tower-sink doctor lists them above)' };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function checkInflux(target: InfluxTarget): Promise<Check[]> {
+  const health = await get(target, '/health');
+  if (!health.ok) {
+    return [{ name: `InfluxDB ${target.url}`, ok: false, detail: health.error ?? `HTTP ${health.status}`, fix: 'start InfluxDB, or fix --influx-url' }];
+  }
+  const version = (health.json as { version?: string } | undefined)?.version ?? 'unknown version';
+  const checks: Check[] = [{ name: `InfluxDB ${target.url}`, ok: true, detail: `healthy, ${version}` }];
+  if (target.api === 'v1') {
+    const query = await get(target, `/query?${new URLSearchParams({ db: target.db, rp: target.rp, q: 'SHOW MEASUREMENTS LIMIT 1' })}`);
+    checks.push(
+      query.ok
+        ? { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: true, detail: 'can query' }
+        : { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: false, detail: `HTTP ${query.status}`, fix: 'create the v1 user and the DBRP mapping (deploy/nuc), or fix TOWER_V1_PASSWORD / --v1-user' },
+    );
+    return checks;
+  }
+  const buckets = await get(target, `/api/v2/buckets?${new URLSearchParams({ org: target.org, name: target.bucket })}`);
+  if (buckets.status === 401) return [...checks, { name: 'token', ok: false, detail: 'HTTP 401', fix: 'set TOWER_INFLUX_TOKEN (or --influx-token-file) to a valid token' }];
+  const bucket = (buckets.json as { buckets?: { id: string; orgID: string }[] } | undefined)?.buckets?.[0];
+  if (!buckets.ok || !bucket) {
+    return [...checks, { name: `bucket ${target.bucket}`, ok: false, detail: `not found in org ${target.org} (HTTP ${buckets.status})`, fix: 'create it, or fix --influx-org / --influx-bucket' }];
+  }
+  checks.push({ name: `token and bucket ${target.org}/${target.bucket}`, ok: true, detail: `bucket ${bucket.id}` });
+  const dbrps = await get(target, `/api/v2/dbrps?${new URLSearchParams({ orgID: bucket.orgID, bucketID: bucket.id })}`);
+  const mappings = (dbrps.json as { content?: { database: string; retention_policy: string }[] } | undefined)?.content ?? [];
+  checks.push(
+    mappings.length > 0
+      ? { name: 'DBRP mapping', ok: true, detail: mappings.map((m) => `${m.database}/${m.retention_policy}`).join(', ') }
+      : { name: 'DBRP mapping', ok: false, detail: `no v1 mapping to bucket ${target.bucket}`, fix: 'create Labs/autogen → Labs (Chronograf\'s InfluxQL queries need it)' },
+  );
+  return checks;
+}
+
+async function get(target: InfluxTarget, path: string): Promise<{ ok: boolean; status: number; json?: unknown; error?: string }> {
+  const authorization = target.api === 'v2' ? `Token ${target.token}` : `Basic ${Buffer.from(`${target.user}:${target.password}`).toString('base64')}`;
+  try {
+    const response = await fetch(new URL(path, target.url), { headers: { authorization }, signal: AbortSignal.timeout(5_000) });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { ok: response.ok, status: response.status, json };
+  } catch (err) {
+    return { ok: false, status: 0, error: (err as Error).message };
+  }
+}
