@@ -1,0 +1,121 @@
+// npm run bench:agent [-- --seconds N] [-- --soak]
+// Runs the real tower-agent at 1 Hz against the real brokers and, in the same
+// run, the same delivery path fed by systeminformation calls; prints one JSON
+// line with CPU ms per sample, RSS and child processes spawned per sample.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+interface Figures {
+  cpu_ms_per_sample: number;
+  rss_mb: number;
+  spawns_per_sample: number;
+  sent: number;
+}
+
+function brokers(): string {
+  const match = /^TOWER_BROKERS=['"]?([^'"\n]+)/m.exec(readFileSync(join(root, '.tower/kafka.env'), 'utf8'));
+  if (!match?.[1]) throw new Error('no TOWER_BROKERS in .tower/kafka.env; start Kafka first');
+  return match[1];
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1]) / 1024;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function start(argv: string[], spawnFile: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--require', join(root, 'bench/countSpawns.cjs'), ...argv], {
+    env: { ...process.env, TOWER_SPAWN_COUNT_FILE: spawnFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c));
+  child.stderr?.on('data', (c: Buffer) => (output += c));
+  return { child, output: () => output };
+}
+
+const spawnCount = (file: string) => {
+  try {
+    return Number(readFileSync(file, 'utf8'));
+  } catch {
+    return 0;
+  }
+};
+
+/** Warms up, then measures over `seconds`; returns the figures and RSS at each checkpoint. */
+async function measure(argv: string[], seconds: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
+  const spawnFile = join(mkdtempSync(join(tmpdir(), 'tower-bench-')), 'spawns');
+  const { child, output } = start(argv, spawnFile);
+  const pid = child.pid as number;
+  await sleep(5_000);
+  const t0 = { cpu: cpuTicks(pid), spawns: spawnCount(spawnFile), at: Date.now() };
+  const rssAt: number[] = [];
+  let maxRss = 0;
+  for (let s = 1; s <= seconds; s += 1) {
+    await sleep(1_000);
+    maxRss = Math.max(maxRss, rssMb(pid));
+    if (checkpoints.includes(s)) rssAt.push(round(rssMb(pid), 1));
+  }
+  await sleep(1_100);
+  const elapsedS = (Date.now() - t0.at) / 1000;
+  const cpuMs = ((cpuTicks(pid) - t0.cpu) / TICKS_PER_SECOND) * 1000;
+  const spawns = spawnCount(spawnFile) - t0.spawns;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const sent = Number(/"sent":(\d+)/.exec(output())?.[1] ?? 0);
+  if (sent === 0) throw new Error(`the benchmarked agent delivered nothing:\n${output()}`);
+  return { cpu_ms_per_sample: round(cpuMs / elapsedS), rss_mb: round(maxRss, 1), spawns_per_sample: round(spawns / elapsedS), sent, rssAt };
+}
+
+async function main(): Promise<void> {
+  const args = await yargs(hideBin(process.argv))
+    .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler (after 5 s warm-up)' })
+    .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for 10 minutes and report RSS growth' })
+    .strict()
+    .parseAsync();
+  const list = brokers();
+  const tag = randomBytes(3).toString('hex');
+  const towerArgs = (host: string) => [join(root, 'dist/agent/main.js'), 'run', '--brokers', list, '--host', host, '--spool-dir', mkdtempSync(join(tmpdir(), 'tower-bench-spool-'))];
+  if (args.soak) {
+    const soak = await measure(towerArgs(`bench-soak-${tag}`), 600, [60, 600]);
+    const [minute1 = 0, minute10 = 0] = soak.rssAt;
+    console.log(JSON.stringify({ bench: 'agent-soak', seconds: 600, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
+    return;
+  }
+  const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds);
+  const siArgs = [join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-'))];
+  const systeminformation = await measure(siArgs, args.seconds);
+  const strip = ({ rssAt: _, ...f }: Figures & { rssAt: number[] }) => f;
+  console.log(
+    JSON.stringify({
+      bench: 'agent',
+      seconds: args.seconds,
+      node: process.version,
+      tower: strip(tower),
+      systeminformation: strip(systeminformation),
+      cpu_ratio_si_over_tower: round(systeminformation.cpu_ms_per_sample / tower.cpu_ms_per_sample, 1),
+    }),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
