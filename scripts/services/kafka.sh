@@ -38,7 +38,9 @@ TLS_DIR="$KDIR/tls"
 SASL_ENV="$KDIR/sasl.env"
 SASL_USER="tower"
 NODES=(1 2 3)
-TOPICS=("resource:min.insync.replicas=2" "resource.dlq:")
+# name:config,config…  The sink compares each sample's time with the broker's,
+# so `resource` keeps log-append time rather than the producer's clock.
+TOPICS=("resource:min.insync.replicas=2,message.timestamp.type=LogAppendTime" "resource.dlq:min.insync.replicas=2")
 TIMEOUT="${TOWER_KAFKA_TIMEOUT:-120}"
 TODO=()   # nodes to launch (select_nodes_to_start)
 EXPECT=() # nodes that must stay alive while we wait (check_alive)
@@ -453,12 +455,22 @@ registered_brokers() {
 }
 
 create_topic() {
-  local name="$1" config="$2" args=()
-  [[ -n "$config" ]] && args+=(--config "$config")
+  local name="$1" config="$2" args=() entry
+  local -a entries=()
+  IFS=',' read -ra entries <<<"$config"
+  for entry in "${entries[@]}"; do args+=(--config "$entry"); done
   log "creating topic $name (3 partitions, RF 3${config:+, $config})"
   admin org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$name" \
     --partitions 3 --replication-factor 3 "${args[@]}" >/dev/null ||
     die "could not create topic $name on $(bootstrap)"
+}
+
+# Brings an existing topic's settings up to date (idempotent).
+apply_topic_config() {
+  local name="$1" config="$2"
+  [[ -n "$config" ]] || return 0
+  admin kafka.admin.ConfigCommand --alter --entity-type topics --entity-name "$name" \
+    --add-config "$config" >/dev/null || die "could not set $config on topic $name"
 }
 
 topic_names() {
@@ -583,6 +595,8 @@ create_missing_topics() {
     if ! grep -q "^$name " <<<"$HEALTH"; then
       create_topic "$name" "${spec#*:}"
       created=1
+    else
+      apply_topic_config "$name" "${spec#*:}"
     fi
   done
   [[ $created -eq 0 ]] || HEALTH=""
