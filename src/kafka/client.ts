@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Kafka, type ISocketFactory, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from '../cli.js';
 import type { Logger } from '../log.js';
+import { patchKafkajsRequestQueue } from './requestQueuePatch.js';
 import { BrokerResolver } from './resolver.js';
 import type { KafkaSecurity } from './security.js';
 
@@ -22,6 +23,8 @@ export interface KafkaConnectionOptions {
  * Every connection, to a bootstrap broker or to a name a broker advertises,
  * resolves through BrokerResolver.
  */
+patchKafkajsRequestQueue();
+
 export function createKafka(options: KafkaConnectionOptions): Kafka {
   const resolver = new BrokerResolver({ hostsFile: options.hostsFile ?? '/etc/hosts', logger: options.logger });
   return new Kafka({
