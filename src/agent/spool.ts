@@ -5,10 +5,8 @@ import {
   readFileSync,
   readSync,
   readdirSync,
-  renameSync,
   rmSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +36,7 @@ export interface SpoolPosition {
 const RECORD_HEADER = 8; // u32 length, u32 crc32
 const SEGMENT_SUFFIX = '.seg';
 const HEAD_FILE = 'head';
+const HEAD_WIDTH = 48;
 
 /**
  * A bounded, ordered, on-disk queue of encoded samples, kept while the brokers
@@ -53,6 +52,10 @@ export class Spool {
   private droppedRecords = 0;
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
+  /** Open descriptors, kept so that a sample costs one write(2), not open+write+close. */
+  private tailFile: { seq: number; fd: number } | undefined;
+  private headFile: { seq: number; fd: number } | undefined;
+  private headPositionFd: number | undefined;
 
   constructor(
     private readonly dir: string,
@@ -88,7 +91,7 @@ export class Spool {
     const head = this.segments[0];
     const empty = { records: [], next: { seq: head?.seq ?? 0, offset: this.headOffset, records: 0 } };
     if (!head || this.length === 0) return empty;
-    const data = readRange(this.segmentPath(head.seq), this.headOffset, head.bytes - this.headOffset);
+    const data = readRange(this.headFd(head.seq), this.headOffset, head.bytes - this.headOffset);
     const records: Uint8Array[] = [];
     let offset = 0;
     while (records.length < max && offset < data.length) {
@@ -117,12 +120,7 @@ export class Spool {
       tail = { seq: tail.seq + 1, bytes: 0, records: 0 };
       this.segments.push(tail);
     }
-    const fd = openSync(this.segmentPath(tail.seq), 'a');
-    try {
-      writeSync(fd, frame);
-    } finally {
-      closeSync(fd);
-    }
+    writeSync(this.tailFd(tail.seq), frame);
     tail.bytes += frame.length;
     tail.records += 1;
     this.enforceCap();
@@ -147,8 +145,36 @@ export class Spool {
     return dropped;
   }
 
+  /** Releases the open files; the spool must not be used afterwards. */
+  close(): void {
+    for (const fd of [this.tailFile?.fd, this.headFile?.fd, this.headPositionFd]) if (fd !== undefined) closeSync(fd);
+    this.tailFile = undefined;
+    this.headFile = undefined;
+    this.headPositionFd = undefined;
+  }
+
+  private tailFd(seq: number): number {
+    if (this.tailFile?.seq !== seq) {
+      if (this.tailFile) closeSync(this.tailFile.fd);
+      this.tailFile = { seq, fd: openSync(this.segmentPath(seq), 'a') };
+    }
+    return this.tailFile.fd;
+  }
+
+  private headFd(seq: number): number {
+    if (this.headFile?.seq !== seq) {
+      if (this.headFile) closeSync(this.headFile.fd);
+      this.headFile = { seq, fd: openSync(this.segmentPath(seq), 'r') };
+    }
+    return this.headFile.fd;
+  }
+
   private removeHeadSegment(): void {
     const head = this.segments.shift() as Segment;
+    if (this.headFile?.seq === head.seq) {
+      closeSync(this.headFile.fd);
+      this.headFile = undefined;
+    }
     rmSync(this.segmentPath(head.seq), { force: true });
     this.headOffset = 0;
     this.headRecordsSent = 0;
@@ -164,8 +190,11 @@ export class Spool {
     const head = this.readHead();
     while (head && this.segments[0] && this.segments[0].seq < head.seq) this.removeHeadSegment();
     if (head && this.segments[0]?.seq === head.seq) {
-      this.headOffset = Math.min(head.offset, this.segments[0].bytes);
-      this.headRecordsSent = countRecords(readFileSync(this.segmentPath(head.seq)), this.headOffset);
+      const boundary = recordsBefore(readFileSync(this.segmentPath(head.seq)), head.offset);
+      if (boundary) {
+        this.headOffset = head.offset;
+        this.headRecordsSent = boundary.records;
+      }
     }
     if (this.segments.length === 0) this.segments.push({ seq: (head?.seq ?? 0) + 1, bytes: 0, records: 0 });
   }
@@ -194,13 +223,16 @@ export class Spool {
     return undefined;
   }
 
+  /**
+   * One fixed-width positional write per acknowledgement. No fsync: after a
+   * power cut the head may lag or be torn, which only re-sends samples (an
+   * offset that is not a record boundary is ignored on open); the sink
+   * overwrites those points, so nothing is lost or doubled.
+   */
   private writeHead(): void {
     const head = this.segments[0];
-    const tmp = join(this.dir, `${HEAD_FILE}.tmp`);
-    // No fsync: after a power cut the head may lag, which re-sends a few
-    // samples; the sink overwrites those points, so nothing is lost or doubled.
-    writeFileSync(tmp, `${head?.seq ?? 0} ${this.headOffset}\n`);
-    renameSync(tmp, join(this.dir, HEAD_FILE));
+    this.headPositionFd ??= openSync(join(this.dir, HEAD_FILE), 'w');
+    writeSync(this.headPositionFd, `${`${head?.seq ?? 0} ${this.headOffset}`.padEnd(HEAD_WIDTH - 1)}\n`, 0);
   }
 
   private segmentPath(seq: number): string {
@@ -226,27 +258,26 @@ function readRecord(data: Buffer, offset: number): { payload: Uint8Array; end: n
   return { payload, end };
 }
 
-function readRange(path: string, offset: number, length: number): Buffer {
+function readRange(fd: number, offset: number, length: number): Buffer {
   const buffer = Buffer.allocUnsafe(length);
-  const fd = openSync(path, 'r');
-  try {
-    let filled = 0;
-    while (filled < length) {
-      const n = readSync(fd, buffer, filled, length - filled, offset + filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    closeSync(fd);
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(fd, buffer, filled, length - filled, offset + filled);
+    if (n === 0) break;
+    filled += n;
   }
+  return buffer.subarray(0, filled);
 }
 
-function countRecords(data: Buffer, until: number): number {
-  let count = 0;
-  for (let offset = 0, record = readRecord(data, 0); record && record.end <= until; record = readRecord(data, offset)) {
-    offset = record.end;
-    count += 1;
+/** Records before `offset`, or undefined when `offset` is not a record boundary. */
+function recordsBefore(data: Buffer, offset: number): { records: number } | undefined {
+  let position = 0;
+  let records = 0;
+  while (position < offset) {
+    const record = readRecord(data, position);
+    if (!record) return undefined;
+    position = record.end;
+    records += 1;
   }
-  return count;
+  return position === offset ? { records } : undefined;
 }

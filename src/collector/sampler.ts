@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fields } from '../schema/sample.js';
 import { DiskUsage } from './disk.js';
+import { ProcFile } from './procFile.js';
 import { parseLoad1 } from './procLoadavg.js';
 import { memAvailableKb, parseMeminfo } from './procMeminfo.js';
 import { choosePrimaryInterface, parseNetDev } from './procNet.js';
@@ -27,37 +27,36 @@ export interface SamplerOptions {
  * `sample()`, so the first reading is taken by `prime()`.
  */
 export class Sampler {
-  private readonly procRoot: string;
-  private readonly sysRoot: string;
   private readonly disk: DiskUsage;
+  private readonly files: Record<'stat' | 'meminfo' | 'loadavg' | 'netDev' | 'route' | 'thermal', ProcFile>;
   private previousCpu: CpuTimes | undefined;
 
   constructor(private readonly options: SamplerOptions = {}) {
-    this.procRoot = options.procRoot ?? '/proc';
-    this.sysRoot = options.sysRoot ?? '/sys';
+    const proc = (name: string) => new ProcFile(join(options.procRoot ?? '/proc', name));
+    this.files = {
+      stat: proc('stat'),
+      meminfo: proc('meminfo'),
+      loadavg: proc('loadavg'),
+      netDev: proc('net/dev'),
+      route: proc('net/route'),
+      thermal: new ProcFile(join(options.sysRoot ?? '/sys', 'class/thermal/thermal_zone0/temp')),
+    };
     this.disk = new DiskUsage(options.diskPath ?? '/', options.diskMaxAgeMs ?? 60_000);
   }
 
   async prime(): Promise<void> {
-    this.previousCpu = parseProcStat(await this.read(this.procRoot, 'stat'));
+    this.previousCpu = parseProcStat(this.files.stat.read());
   }
 
   async sample(now = Date.now()): Promise<Fields> {
-    const [stat, meminfo, loadavg, netDev, route, thermal, disk] = await Promise.all([
-      this.read(this.procRoot, 'stat'),
-      this.read(this.procRoot, 'meminfo'),
-      this.read(this.procRoot, 'loadavg'),
-      this.read(this.procRoot, 'net/dev'),
-      this.readOptional(this.procRoot, 'net/route'),
-      this.readOptional(this.sysRoot, 'class/thermal/thermal_zone0/temp'),
-      this.disk.percent(now),
-    ]);
+    const f = this.files;
+    const thermal = f.thermal.readOptional();
     const fields: Fields = {
-      CPU_Usage: round(this.cpuUsage(parseProcStat(stat)), 2),
-      ...memoryFields(meminfo),
-      load1: parseLoad1(loadavg),
-      ...this.networkFields(netDev, route ?? ''),
-      disk: round(disk, 2),
+      CPU_Usage: round(this.cpuUsage(parseProcStat(f.stat.read())), 2),
+      ...memoryFields(f.meminfo.read()),
+      load1: parseLoad1(f.loadavg.read()),
+      ...this.networkFields(f.netDev.read(), f.route.readOptional() ?? ''),
+      disk: round(await this.disk.percent(now), 2),
     };
     const temp = thermal === undefined ? undefined : parseThermalMilliC(thermal);
     if (temp !== undefined) fields.temp = temp;
@@ -77,16 +76,8 @@ export class Sampler {
     return counters ? { ...counters } : {};
   }
 
-  private read(root: string, name: string): Promise<string> {
-    return readFile(join(root, name), 'utf8');
-  }
-
-  private async readOptional(root: string, name: string): Promise<string | undefined> {
-    try {
-      return await this.read(root, name);
-    } catch {
-      return undefined;
-    }
+  close(): void {
+    for (const file of Object.values(this.files)) file.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -117,4 +117,16 @@ test('appending and sending one at a time keeps order and deletes sent segments'
   assert.deepEqual(sent, range(0, 60).map((n) => `sample-${n}`));
   assert.equal(spool.length, 0);
   assert.ok(readdirSync(dir).filter((name) => name.endsWith('.seg')).length <= 2);
+});
+
+test('a head position that is not a record boundary (a torn write) re-sends the segment rather than losing it', () => {
+  const dir = tempDir();
+  const spool = new Spool(dir);
+  spool.append(range(0, 5).map(record));
+  spool.ack(spool.peek(2).next);
+  spool.close();
+  const head = readdirSync(dir).find((name) => name === 'head') as string;
+  const [seq] = readFileSync(join(dir, head), 'utf8').trim().split(' ');
+  writeFileSync(join(dir, head), `${seq} 3\n`);
+  assert.deepEqual(drain(new Spool(dir)), range(0, 5).map((n) => `sample-${n}`));
 });
