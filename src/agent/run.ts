@@ -62,6 +62,7 @@ const STOP_GRACE_MS = 3_000;
 
 /** Samples on schedule and delivers every sample to Kafka until SIGINT/SIGTERM. */
 export async function runAgent(options: AgentOptions, logger: Logger): Promise<void> {
+  const stopSignal = waitForSignal();
   const sampler = new Sampler({ procRoot: options.procRoot });
   await sampler.prime();
   const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
@@ -91,7 +92,7 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
     (err: Error) => logger.warn({ err: err.message }, 'could not read the machine inventory'),
   );
 
-  const signal = await waitForSignal();
+  const signal = await stopSignal;
   await ticker.stop();
   server?.close();
   await delivery.stop(STOP_GRACE_MS);

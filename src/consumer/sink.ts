@@ -1,3 +1,4 @@
+import type { Consumer } from 'kafkajs';
 import { createKafka } from '../kafka/client.js';
 import type { KafkaSecurity } from '../kafka/security.js';
 import { waitForSignal } from '../lifecycle.js';
@@ -55,13 +56,39 @@ export const SINK_DEFAULTS = {
   metricsPort: 0,
 } as const;
 
+const STOP_GRACE_MS = 5_000;
+
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */
 export async function runSink(options: SinkOptions, logger: Logger): Promise<void> {
+  // Listen first: joining a group can take until dead members time out, and a
+  // SIGTERM meanwhile must still stop the sink cleanly.
+  const stopSignal = waitForSignal();
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
-  const consumer = kafka.consumer({ groupId: options.group, maxWaitTimeInMs: options.lingerMs, minBytes: 1 });
-  const writer = new InfluxWriter(options.influx);
+  // A 10 s session (kafkajs default 30 s) hands a crashed sink's partitions to the others sooner.
+  const consumer = kafka.consumer({ groupId: options.group, maxWaitTimeInMs: options.lingerMs, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 3_000 });
   const dlq = new DeadLetterQueue(kafka, options.dlqTopic);
   const stats = new SinkStats();
+  const server = options.metricsPort
+    ? await startMetricsServer({ port: options.metricsPort, metrics: () => sinkMetrics(stats), unhealthy: () => stats.blockedBy })
+    : undefined;
+  const started = startConsuming(consumer, dlq, stats, options, logger).then(() =>
+    logger.info({ brokers: options.brokers, topic: options.topic, group: options.group, influx: options.influx.url, api: options.influx.api }, 'sink started'),
+  );
+  started.catch((err: Error) => {
+    logger.fatal({ err: err.message, brokers: options.brokers }, 'could not start consuming; exiting so that the service manager restarts the sink');
+    process.exit(1);
+  });
+  const signal = await stopSignal;
+  server?.close();
+  // Leaving the group can wait on a rebalance; nothing is lost by not waiting
+  // long, since every committed offset was written first.
+  await Promise.race([Promise.all([consumer.disconnect(), dlq.disconnect()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+  const { lag: _lag, ...totals } = stats;
+  logger.info({ signal, ...totals }, 'sink stopped');
+}
+
+async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: SinkStats, options: SinkOptions, logger: Logger): Promise<void> {
+  const writer = new InfluxWriter(options.influx);
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'));
   consumer.on(consumer.events.CRASH, ({ payload }) =>
     logger.error({ err: payload.error.message, restart: payload.restart }, 'consumer crashed; kafkajs restarts it, uncommitted messages are fetched again'),
@@ -83,14 +110,4 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
         batchSize: options.batchSize,
       }),
   });
-  const server = options.metricsPort
-    ? await startMetricsServer({ port: options.metricsPort, metrics: () => sinkMetrics(stats), unhealthy: () => stats.blockedBy })
-    : undefined;
-  logger.info({ brokers: options.brokers, topic: options.topic, group: options.group, influx: options.influx.url, api: options.influx.api }, 'sink started');
-  const signal = await waitForSignal();
-  server?.close();
-  await consumer.disconnect();
-  await dlq.disconnect();
-  const { lag: _lag, ...totals } = stats;
-  logger.info({ signal, ...totals }, 'sink stopped');
 }

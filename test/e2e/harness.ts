@@ -66,11 +66,11 @@ export async function v1Query(env: Record<string, string>, query: string): Promi
   const response = await fetch(url, { headers: { authorization: `Basic ${auth}` } });
   if (!response.ok) throw new Error(`query failed: HTTP ${response.status} ${await response.text()}`);
   const body = (await response.json()) as {
-    results: { error?: string; series?: { columns: string[]; values: (number | string | null)[][] }[] }[];
+    results: { error?: string; series?: { tags?: Record<string, string>; columns: string[]; values: (number | string | null)[][] }[] }[];
   };
   const result = body.results[0];
   if (result?.error) throw new Error(`query failed: ${result.error}`);
-  return (result?.series ?? []).flatMap((s) => s.values.map((values) => Object.fromEntries(s.columns.map((c, i) => [c, values[i] ?? null]))));
+  return (result?.series ?? []).flatMap((s) => s.values.map((values) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, values[i] ?? null])) })));
 }
 
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
