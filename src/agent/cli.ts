@@ -69,6 +69,7 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
   if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${String(argv.spoolMaxMb)}`);
   const host = String(argv.host).trim();
   if (!host) throw new ConfigError('--host must not be empty');
+  if (/[\\\u0000-\u001f]/.test(host)) throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
   return {
     brokers: parseBrokerList(String(argv.brokers)),
     topic: String(argv.topic),

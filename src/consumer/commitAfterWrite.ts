@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../log.js';
 import type { DeadLetter } from './deadLetters.js';
-import { type DecodeOptions, decodeMessage } from './decode.js';
+import { type DecodeOptions, type Decoded, decodeMessage, spreadCorrectedTimes } from './decode.js';
 import { toLine } from './lineProtocol.js';
 import type { SinkStats } from './stats.js';
 import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
@@ -32,10 +32,11 @@ interface Prepared {
  */
 export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDeps): Promise<void> {
   const { batch } = payload;
+  const decoded = spreadCorrectedTimes(batch.messages.map((message) => decodeMessage(message, deps.decode)));
   for (let start = 0; start < batch.messages.length; start += deps.batchSize) {
     if (!payload.isRunning() || payload.isStale()) return;
     const chunk = batch.messages.slice(start, start + deps.batchSize);
-    const prepared = prepare(chunk, batch.topic, batch.partition, deps);
+    const prepared = prepare(chunk, decoded.slice(start, start + deps.batchSize), batch.topic, batch.partition, deps);
     const written = await writeUntilDone(prepared, batch.topic, batch.partition, payload, deps);
     if (!written) return;
     await deps.sendDeadLetters(prepared.deadLetters);
@@ -49,10 +50,10 @@ export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDep
   deps.stats.lag.set(batch.partition, Number(batch.offsetLag()));
 }
 
-function prepare(messages: KafkaMessage[], topic: string, partition: number, deps: BatchDeps): Prepared {
+function prepare(messages: KafkaMessage[], decodedMessages: Decoded[], topic: string, partition: number, deps: BatchDeps): Prepared {
   const prepared: Prepared = { lines: [], deadLetters: [] };
-  for (const message of messages) {
-    const decoded = decodeMessage(message, deps.decode);
+  for (const [i, message] of messages.entries()) {
+    const decoded = decodedMessages[i] as Decoded;
     if (decoded.kind === 'probe') continue;
     if (decoded.kind === 'invalid') {
       prepared.deadLetters.push({ message, topic, partition, reason: decoded.reason });

@@ -74,3 +74,24 @@ export function saneTime(sampleTime: number | undefined, brokerTime: number, max
   if (Math.abs(sampleTime - brokerTime) > maxSkewMs) return { time: brokerTime, clockCorrected: true };
   return { time: sampleTime, clockCorrected: false };
 }
+
+/**
+ * Samples moved to the broker's time must not overwrite each other: a Pi that
+ * sends its spool in one request gets one log-append time for all of it. Within
+ * each host's group of equal broker times, the newest sample keeps the broker
+ * time and older ones move back by their own gaps, as the Pi measured them.
+ */
+export function spreadCorrectedTimes(decoded: Decoded[]): Decoded[] {
+  const key = (p: Point) => `${p.tags.host}\u0000${p.time}`;
+  const newest = new Map<string, number>();
+  for (const d of decoded) {
+    if (d.kind !== 'point' || !d.clockCorrected) continue;
+    const sampleTime = d.point.fields.sample_time_ms as number;
+    newest.set(key(d.point), Math.max(newest.get(key(d.point)) ?? Number.NEGATIVE_INFINITY, sampleTime));
+  }
+  return decoded.map((d) => {
+    if (d.kind !== 'point' || !d.clockCorrected) return d;
+    const gap = (newest.get(key(d.point)) as number) - (d.point.fields.sample_time_ms as number);
+    return { ...d, point: { ...d.point, time: d.point.time - gap } };
+  });
+}

@@ -3,8 +3,9 @@
  *   measurement,tag=value field=value timestamp
  * Escaping follows the line protocol reference: measurement escapes commas
  * and spaces; tag keys, tag values and field keys escape commas, equals signs
- * and spaces; backslashes are escaped first. Newlines can never be escaped in
- * line protocol, so they are rejected rather than let through.
+ * and spaces. Two things cannot be written faithfully and are rejected rather
+ * than let through: line breaks (they end the point) and backslashes (InfluxDB
+ * reads `\\,` as an escaped comma, so `a\` before a separator breaks the line).
  */
 export interface Point {
   measurement: string;
@@ -35,17 +36,18 @@ export function toLine(point: Point): string {
 
 function escapeMeasurement(name: string): string {
   rejectUnwritable(name, 'measurement');
-  return name.replace(/\\/g, '\\\\').replace(/[, ]/g, '\\$&');
+  return name.replace(/[, ]/g, '\\$&');
 }
 
 function escapeKey(text: string): string {
   rejectUnwritable(text, 'tag or field key/value');
-  return text.replace(/\\/g, '\\\\').replace(/[,= ]/g, '\\$&');
+  return text.replace(/[,= ]/g, '\\$&');
 }
 
 function rejectUnwritable(text: string, what: string): void {
   if (text.length === 0) throw new LineProtocolError(`empty ${what}`);
   if (/[\n\r]/.test(text)) throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a line break`);
+  if (text.includes('\\')) throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a backslash, which line protocol cannot carry unambiguously`);
 }
 
 function formatFloat(key: string, value: number): string {

@@ -19,7 +19,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const HOSTILE = [' ', ',', '=', '"', "'", '\\', 'é', '😀', '#', '{', '}', 'tab\t'];
+const HOSTILE = [' ', ',', '=', '"', "'", 'é', '😀', '#', '{', '}', 'tab\t', '=,'];
 
 test('10,000 random and hostile messages: every good one lands exactly as sent, every bad one is dead-lettered with a reason', async () => {
   const seed = Number(process.env.TOWER_FUZZ_SEED ?? randomBytes(4).readUInt32LE(0));
@@ -28,7 +28,7 @@ test('10,000 random and hostile messages: every good one lands exactly as sent, 
   const prefix = unique('fz');
   const topic = await createTopic('t-fuzz');
   const dlq = await createTopic('t-fuzz-dlq');
-  const base = Date.now() - 3_600_000;
+  const base = Date.now() - 120_000; // within the sink's allowed clock skew
   const messages: OutgoingMessage[] = [];
   const good = new Map<string, number>();
   let bad = 0;
@@ -47,9 +47,14 @@ test('10,000 random and hostile messages: every good one lands exactly as sent, 
   await produce(topic, messages);
   const sink = startSink(topic, dlq, unique('g'), [], { TOWER_LOG_LEVEL: 'error' });
   try {
-    const rows = await waitFor(`${good.size} points`, 180_000, async () => {
-      const found = await v1Query(env, `SELECT "host", "CPU_Usage" FROM "Labs"."autogen"."labs" WHERE "host" =~ /^${prefix}/ AND time > 0`);
+    let found: Awaited<ReturnType<typeof v1Query>> = [];
+    const rows = await waitFor(`${good.size} points`, 120_000, async () => {
+      found = await v1Query(env, `SELECT "host", "CPU_Usage" FROM "Labs"."autogen"."labs" WHERE "host" =~ /^${prefix}/ AND time > 0`);
       return found.length >= good.size ? found : undefined;
+    }).catch((err: Error) => {
+      const landed = new Set(found.map((r) => `${r.host}@${r.time}`));
+      const missing = [...good.keys()].filter((k) => !landed.has(k)).slice(0, 5);
+      throw new Error(`seed ${seed}: ${err.message}; ${found.length} landed; missing e.g. ${JSON.stringify(missing)}\n${sink.output().slice(-1500)}`);
     });
     assert.equal(rows.length, good.size, `seed ${seed}: extra points`);
     for (const row of rows) {
@@ -66,7 +71,7 @@ test('10,000 random and hostile messages: every good one lands exactly as sent, 
 
 function badMessage(random: () => number, pick: <T>(list: T[]) => T, prefix: string, time: number): OutgoingMessage {
   const headers = sampleHeaders();
-  const kind = Math.floor(random() * 8);
+  const kind = Math.floor(random() * 9);
   switch (kind) {
     case 0:
       return { key: null, value: randomBytes(1 + Math.floor(random() * 200)), headers };
@@ -80,6 +85,8 @@ function badMessage(random: () => number, pick: <T>(list: T[]) => T, prefix: str
       return { key: 'x', value: Buffer.from(encode({ v: 1, host: '', time, fields: { CPU_Usage: 1 } })), headers };
     case 5:
       return { key: 'x', value: Buffer.from(encode({ v: 1, host: `${prefix}-t`, time: pick(['soon', -5, 1.5]), fields: { CPU_Usage: 1 } })), headers };
+    case 7:
+      return { key: 'x', value: Buffer.from(encode({ v: 1, host: `${prefix}-bs\\${pick([',', ' ', '='])}`, time, fields: { CPU_Usage: 1 } })), headers };
     case 6:
       return { key: 'x', value: pick(['{"free_ram": "lots"}', '[1,2,3]', '{', 'null', '']) };
     default:

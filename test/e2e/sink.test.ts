@@ -63,15 +63,16 @@ test('a sample stamped by an unsynced clock is written at the broker\'s time, ke
   const topic = await createTopic('t-clock');
   const host = unique('clock');
   const yearsAgo = Date.UTC(2019, 0, 1);
-  await produce(topic, [towerMessage(host, yearsAgo)]);
+  await produce(topic, [towerMessage(host, yearsAgo), towerMessage(host, yearsAgo + 1000), towerMessage(host, yearsAgo + 2000)]);
   const sink = startSink(topic, 'resource.dlq', unique('g'));
   try {
-    const rows = await waitFor('the point', 30_000, async () => {
+    const rows = await waitFor('3 points', 30_000, async () => {
       const found = await v1Query(env, `SELECT * FROM "Labs"."autogen"."labs" WHERE "host" = '${host}'`);
-      return found.length > 0 ? found : undefined;
+      return found.length >= 3 ? found : undefined;
     });
-    assert.equal(rows[0]?.sample_time_ms, yearsAgo);
-    assert.ok(Math.abs(Number(rows[0]?.time) - now()) < 60_000, `written at ${rows[0]?.time}`);
+    assert.deepEqual(rows.map((r) => r.sample_time_ms), [yearsAgo, yearsAgo + 1000, yearsAgo + 2000]);
+    assert.ok(Math.abs(Number(rows[2]?.time) - now()) < 60_000, `written at ${rows[2]?.time}`);
+    assert.deepEqual([Number(rows[1]?.time) - Number(rows[0]?.time), Number(rows[2]?.time) - Number(rows[1]?.time)], [1000, 1000], 'spacing kept');
   } finally {
     assert.equal(await sink.stop(), 0);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { type DecodeOptions, type IncomingMessage, decodeMessage, saneTime } from '../../src/consumer/decode.js';
+import { type DecodeOptions, type IncomingMessage, decodeMessage, saneTime, spreadCorrectedTimes } from '../../src/consumer/decode.js';
 import { legacyTime, parseLegacyMessage } from '../../src/consumer/legacy.js';
 import { SCHEMA_VERSION, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 
@@ -96,4 +96,15 @@ test('legacy times in s, ms, µs, ns and ISO 8601 all become ms', () => {
   for (const value of [now / 1000, now, now * 1000, now * 1e6, String(now / 1000), new Date(now).toISOString()]) assert.equal(legacyTime(value), now, String(value));
   assert.equal(legacyTime('yesterday'), undefined);
   assert.equal(parseLegacyMessage('{"cpu_load": 1, "time": "soon"}').rejected[0]?.field, 'time');
+});
+
+test('samples corrected to one broker time keep their own spacing instead of overwriting each other', () => {
+  const spooled = [0, 1000, 2000].map((t) => decodeMessage(towerMessage({ CPU_Usage: t }, t), options));
+  const spread = spreadCorrectedTimes(spooled);
+  assert.deepEqual(
+    spread.map((d) => (d.kind === 'point' ? d.point.time : undefined)),
+    [now - 2000, now - 1000, now],
+  );
+  const onTime = decodeMessage(towerMessage({ CPU_Usage: 1 }, now - 500), options);
+  assert.deepEqual(spreadCorrectedTimes([onTime]), [onTime]);
 });

@@ -12,9 +12,13 @@ test('tags are sorted by key, as InfluxDB recommends', () => {
   assert.equal(toLine({ ...point, tags: { region: 'GIST', host: 'pi' } }), 'labs,host=pi,region=GIST CPU_Usage=12.5,memory=3391548 1732512000123');
 });
 
-test('commas, spaces, equals signs and backslashes in names are escaped', () => {
-  const line = toLine({ measurement: 'my labs,x', tags: { host: 'pi 1,a=b\\' }, fields: { 'cpu load=': 1 }, time: 5 });
-  assert.equal(line, 'my\\ labs\\,x,host=pi\\ 1\\,a\\=b\\\\ cpu\\ load\\==1 5');
+test('commas, spaces and equals signs in names are escaped; quotes and other characters pass as they are', () => {
+  const line = toLine({ measurement: 'my labs,x', tags: { host: 'pi 1,a=b"\'é' }, fields: { 'cpu load=': 1 }, time: 5 });
+  assert.equal(line, 'my\\ labs\\,x,host=pi\\ 1\\,a\\=b"\'é cpu\\ load\\==1 5');
+});
+
+test('a backslash is refused: InfluxDB would read a trailing one as escaping the separator', () => {
+  assert.throws(() => toLine({ ...point, tags: { host: 'pi\\' } }), LineProtocolError);
 });
 
 test('a host name with a line break cannot create a second point', () => {
