@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { type Program, servicesEnv, sleep, startProgram } from './harness.js';
+import { unique } from './sinkHarness.js';
+
+// The lab's last step: a busy loop on the Pi must show as a rise of CPU_Usage,
+// judged by `tower-sink verify` from what landed in InfluxDB.
+const env = servicesEnv();
+const host = unique('verify');
+const loadTest = fileURLToPath(new URL('../../deploy/pi/load-test.sh', import.meta.url));
+const verifyArgs = ['verify', '--host', host, '--baseline', '8', '--window', '25', '--min-rise', '30'];
+let agent: Program;
+let sink: Program;
+
+before(async () => {
+  sink = startProgram('consumer', ['run'], env);
+  agent = startProgram('agent', ['run', '--host', host, '--spool-dir', fileURLToPath(new URL(`../../.tower/test-spool-${host}`, import.meta.url))], env);
+  await sleep(12_000);
+});
+
+after(async () => {
+  await agent.stop();
+  await sink.stop();
+});
+
+function runVerify(): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), ...verifyArgs], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stdout += c));
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+}
+
+test('without load, verify says FAIL and exits 1', async () => {
+  const { code, stdout } = await runVerify();
+  assert.equal(code, 1, stdout);
+  assert.match(stdout, /^FAIL {2}CPU_Usage of verify-/m);
+});
+
+test('with the busybox-style busy loop running, verify says PASS and exits 0', async () => {
+  const verdict = runVerify();
+  await sleep(2_000);
+  const load = spawnSync('bash', [loadTest, '--workers', '2', '20'], { encoding: 'utf8', timeout: 40_000 });
+  assert.equal(load.status, 0, load.stderr);
+  const { code, stdout } = await verdict;
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 30/m);
+  assert.match(stdout, /[▁▂▃▄▅▆▇█]{10,}/);
+});
+
+test('verify for a host with no data says so and exits 1', async () => {
+  const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), 'verify', '--host', 'no-such-pi'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 1);
+  assert.match(result.stdout, /no CPU_Usage for host "no-such-pi"/);
+});
