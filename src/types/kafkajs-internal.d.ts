@@ -1,0 +1,5 @@
+// kafkajs ships no types for its internals; only the request queue is touched (see requestQueuePatch.ts).
+declare module 'kafkajs/src/network/requestQueue/index.js' {
+  const RequestQueue: { prototype: { scheduleCheckPendingRequests(): void } };
+  export default RequestQueue;
+}
