@@ -2,11 +2,10 @@ import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 
 /**
  * kafkajs 2.2.4 re-arms a 1 ms timer per broker connection forever, even with
- * nothing queued (kafkajs issues #1556 and #1704, unreleased upstream). On a
- * 2-core x86 test machine that was ~40 ms of CPU a second for an idle
- * producer, several times that on a Pi. Here the check is
- * scheduled only when requests are actually waiting; a new request or a
- * response triggers the check anyway.
+ * nothing queued (kafkajs issues #1556 and #1704, unreleased upstream): about
+ * 40 ms of CPU a second for an idle producer on the 2-core x86 test machine.
+ * Here the check is scheduled only when requests are actually waiting; a new
+ * request or a response triggers the check anyway.
  */
 interface RequestQueueInternals {
   pending: unknown[];
