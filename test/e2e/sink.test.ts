@@ -146,3 +146,34 @@ test('two sinks in one group share the partitions; killing one hands its partiti
     await b.stop();
   }
 });
+
+test('points InfluxDB refuses (a field type conflict) go to the dead-letter topic; the rest of the batch is written', async () => {
+  const topic = await createTopic('t-conflict');
+  const dlq = await createTopic('t-conflict-dlq');
+  const measurement = unique('conflict');
+  const host = unique('conflict-host');
+  const t = now() - 20_000;
+  const seed = await fetch(`${env.TOWER_INFLUX_URL}/api/v2/write?org=GIST&bucket=Labs&precision=ms`, {
+    method: 'POST',
+    headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}` },
+    body: `${measurement},host=${host} CPU_Usage="text" ${t - 1000}`,
+  });
+  assert.equal(seed.status, 204);
+  await produce(topic, [
+    towerMessage(host, t, { memory: 1 }),
+    towerMessage(host, t + 1000, { CPU_Usage: 5, memory: 2 }),
+    towerMessage(host, t + 2000, { memory: 3 }),
+    towerMessage(host, t + 3000, { CPU_Usage: 6, memory: 4 }),
+    towerMessage(host, t + 4000, { memory: 5 }),
+  ]);
+  const sink = startSink(topic, dlq, unique('g'), ['--measurement', measurement]);
+  try {
+    const dead = await readAll(dlq, 2, 60_000);
+    assert.equal(dead.length, 2);
+    for (const letter of dead) assert.match(letter.headers?.[DLQ_HEADERS.reason]?.toString() ?? '', /InfluxDB refused the point: HTTP 4\d\d.*conflict/);
+    const rows = await v1Query(env, `SELECT "memory" FROM "Labs"."autogen"."${measurement}" WHERE "host" = '${host}'`);
+    assert.deepEqual(rows.map((r) => r.memory).filter((m) => m !== null), [1, 3, 5]);
+  } finally {
+    assert.equal(await sink.stop(), 0);
+  }
+});
