@@ -1,8 +1,7 @@
-import yargs, { type Options } from 'yargs';
+import type { Options } from 'yargs';
 import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags, wholeNumber } from '../cli.js';
-import { readConfigFile } from '../configFile.js';
-import { VERSION } from '../version.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
 
@@ -10,7 +9,7 @@ export const PROGRAM = 'tower-agent';
 export const MIB = 1024 * 1024;
 
 const COMMON = {
-  config: { type: 'string', describe: 'JSON or YAML file of options, keyed by long flag name' },
+  config: CONFIG_OPTION,
   'proc-root': { type: 'string', default: AGENT_DEFAULTS.procRoot, describe: 'Where procfs is mounted' },
 } satisfies Record<string, Options>;
 
@@ -35,22 +34,12 @@ const SAMPLE = {
 const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...SAMPLE });
 
 function parser(args: string[]) {
-  return yargs(args)
-    .scriptName(PROGRAM)
-    .usage('$0 <command> [options]\n\nSamples this machine and delivers the samples to Kafka.')
-    .epilogue(PRECEDENCE_NOTE)
-    .env('TOWER')
+  return programParser(PROGRAM, args, 'Samples this machine and delivers the samples to Kafka.', ALL_OPTIONS)
     .options(COMMON)
-    .config('config', COMMON.config.describe, (path) => readConfigFile(path, ALL_OPTIONS))
-    .version(VERSION)
-    .strictCommands()
-    .wrap(Math.min(110, process.stdout.columns || 110))
     .demandCommand(1, 'Name a command: run, doctor or sample.')
     .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
     .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
-    .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE).epilogue(PRECEDENCE_NOTE))
-    .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
-    .help();
+    .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE).epilogue(PRECEDENCE_NOTE));
 }
 
 export type AgentCommand = 'run' | 'doctor' | 'sample';

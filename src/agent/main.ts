@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { hideBin } from 'yargs/helpers';
 import { Sampler } from '../collector/sampler.js';
-import { ConfigError, failUsage } from '../cli.js';
+import { ConfigError } from '../cli.js';
 import { createLogger } from '../log.js';
+import { runProgram } from '../program.js';
 import { PROGRAM, agentOptions, parseAgentArgs } from './cli.js';
 import { runDoctor } from './doctor.js';
 import { runAgent } from './run.js';
@@ -22,25 +23,15 @@ async function printSamples(argv: Argv): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+runProgram(PROGRAM, async () => {
   const { command, argv } = await parseAgentArgs(hideBin(process.argv));
-  try {
-    if (command === 'sample') return await printSamples(argv);
-    const options = agentOptions(argv);
-    if (command === 'doctor') {
-      const ok = await runDoctor(options, createLogger(PROGRAM, 'silent'), (line) => process.stdout.write(`${line}\n`));
-      process.exit(ok ? 0 : 1);
-    }
-    await runAgent(options, createLogger(PROGRAM));
-    // A send hung on a dead link keeps sockets open; everything unsent is already spooled.
-    process.exit(0);
-  } catch (err) {
-    if (err instanceof ConfigError) failUsage(PROGRAM, err.message);
-    throw err;
+  if (command === 'sample') {
+    await printSamples(argv);
+    return 0;
   }
-}
-
-main().catch((err: unknown) => {
-  createLogger(PROGRAM).fatal({ err }, `${PROGRAM} stopped on an error`);
-  process.exitCode = 1;
+  const options = agentOptions(argv);
+  if (command === 'doctor') return (await runDoctor(options, createLogger(PROGRAM, 'silent'), (line) => process.stdout.write(`${line}\n`))) ? 0 : 1;
+  await runAgent(options, createLogger(PROGRAM));
+  // Exit even if a send hung on a dead link keeps a socket open: everything unsent is spooled.
+  return 0;
 });

@@ -1,10 +1,9 @@
-import yargs, { type Options } from 'yargs';
+import type { Options } from 'yargs';
 import { PRECEDENCE_NOTE, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
-import { readConfigFile } from '../configFile.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
-import { VERSION } from '../version.js';
 import type { InfluxTarget } from './influxWriter.js';
 import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
 import type { VerifyOptions } from './verify.js';
@@ -12,7 +11,7 @@ import type { VerifyOptions } from './verify.js';
 export const PROGRAM = 'tower-sink';
 
 const COMMON = {
-  config: { type: 'string', describe: 'JSON or YAML file of options, keyed by long flag name' },
+  config: CONFIG_OPTION,
 } satisfies Record<string, Options>;
 
 const INFLUX = {
@@ -58,16 +57,8 @@ const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
 function parser(args: string[]) {
-  return yargs(args)
-    .scriptName(PROGRAM)
-    .usage('$0 <command> [options]\n\nConsumes Tower samples from Kafka and writes them to InfluxDB.')
-    .epilogue(`${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
-    .env('TOWER')
-    .options(COMMON)
-    .config('config', COMMON.config.describe, (path) => readConfigFile(path, ALL_OPTIONS))
-    .version(VERSION)
-    .strictCommands()
-    .wrap(Math.min(110, process.stdout.columns || 110))
+  const about = 'Consumes Tower samples from Kafka and writes them to InfluxDB.';
+  return programParser(PROGRAM, args, about, ALL_OPTIONS, `${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
     .demandCommand(1, 'Name a command: run, verify or doctor.')
     .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
     .command('doctor', 'Check brokers, topic, group, InfluxDB health, token, bucket and DBRP mapping; exit 1 on any failure', (y) =>
@@ -75,9 +66,7 @@ function parser(args: string[]) {
     )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
       y.options(VERIFY).epilogue(PRECEDENCE_NOTE),
-    )
-    .fail((message, err) => failUsage(PROGRAM, message ?? err?.message ?? 'invalid arguments'))
-    .help();
+    );
 }
 
 /** Parses argv, environment and config file; exits with code 2 on unknown flags. */

@@ -50,3 +50,8 @@ test('JSON config files work too', async () => {
   const options = await optionsFor(['run', '--config', configFile('{"brokers": "a:1,b:2"}')]);
   assert.deepEqual(options.brokers, ['a:1', 'b:2']);
 });
+
+test('the sample command reads /proc by default and takes --proc-root', async () => {
+  assert.equal((await parseAgentArgs(['sample'])).argv.procRoot, '/proc');
+  assert.equal((await parseAgentArgs(['sample', '--proc-root', '/host/proc'])).argv.procRoot, '/host/proc');
+});
