@@ -1,7 +1,7 @@
 import { createKafka } from '../kafka/client.js';
 import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
 import type { Logger } from '../log.js';
-import type { InfluxTarget } from './influxWriter.js';
+import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
 import type { SinkOptions } from './sink.js';
 
 /**
@@ -74,9 +74,8 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
 }
 
 async function get(target: InfluxTarget, path: string): Promise<{ ok: boolean; status: number; json?: unknown; error?: string }> {
-  const authorization = target.api === 'v2' ? `Token ${target.token}` : `Basic ${Buffer.from(`${target.user}:${target.password}`).toString('base64')}`;
   try {
-    const response = await fetch(new URL(path, target.url), { headers: { authorization }, signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(new URL(path, target.url), { headers: { authorization: influxAuthorization(target) }, signal: AbortSignal.timeout(5_000) });
     const text = await response.text();
     let json: unknown;
     try {

@@ -1,4 +1,4 @@
-import type { InfluxTarget } from './influxWriter.js';
+import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
 import type { Reading } from './verifyRise.js';
 
 export interface ReadingsQuery {
@@ -29,8 +29,7 @@ export async function queryReadings(target: InfluxTarget, db: string, query: Rea
   const q = `SELECT ${influxqlIdent(query.field)} FROM ${influxqlIdent(query.measurement)} WHERE "host" = ${influxqlString(query.host)} AND time >= ${query.since}ms${until}`;
   const url = new URL('/query', target.url);
   url.search = new URLSearchParams({ db, q, epoch: 'ms' }).toString();
-  const authorization = target.api === 'v2' ? `Token ${target.token}` : `Basic ${Buffer.from(`${target.user}:${target.password}`).toString('base64')}`;
-  const response = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { headers: { authorization: influxAuthorization(target) }, signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`InfluxDB query failed: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
   const body = (await response.json()) as { results?: { error?: string; series?: { values: [number, number | null][] }[] }[] };
   const result = body.results?.[0];

@@ -34,7 +34,7 @@ export class InfluxWriter {
     const response = await fetch(this.writeUrl(), {
       method: 'POST',
       headers: {
-        ...this.authHeader(),
+        authorization: influxAuthorization(this.target),
         'content-type': 'text/plain; charset=utf-8',
         'content-encoding': 'gzip',
       },
@@ -57,11 +57,12 @@ export class InfluxWriter {
     return `${trimSlash(t.url)}/write?${query}`;
   }
 
-  private authHeader(): Record<string, string> {
-    const t = this.target;
-    if (t.api === 'v2') return { authorization: `Token ${t.token}` };
-    return { authorization: `Basic ${Buffer.from(`${t.user}:${t.password}`).toString('base64')}` };
-  }
+}
+
+/** The Authorization header for a target: a token for the v2 API, Basic auth for a v1 user. */
+export function influxAuthorization(target: InfluxTarget): string {
+  if (target.api === 'v2') return `Token ${target.token}`;
+  return `Basic ${Buffer.from(`${target.user}:${target.password}`).toString('base64')}`;
 }
 
 function trimSlash(url: string): string {
