@@ -1,3 +1,4 @@
+import { settleWithin } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { backoffMs } from '../retry/backoff.js';
 import type { RecordSender } from './producer.js';
@@ -59,7 +60,7 @@ export class Delivery {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await Promise.race([this.loop, sleep(timeoutMs)]);
+    if (this.loop) await settleWithin(this.loop, timeoutMs);
   }
 
   private async run(): Promise<void> {
@@ -122,4 +123,3 @@ export class Delivery {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readInventory } from '../collector/inventory.js';
 import { Sampler } from '../collector/sampler.js';
 import { createKafka } from '../kafka/client.js';
-import { waitForSignal } from '../lifecycle.js';
+import { settleWithin, waitForSignal } from '../lifecycle.js';
 import type { KafkaSecurity } from '../kafka/security.js';
 import type { Logger } from '../log.js';
 import { SCHEMA_VERSION, encodeSample } from '../schema/sample.js';
@@ -96,7 +96,7 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   await ticker.stop();
   server?.close();
   await delivery.stop(STOP_GRACE_MS);
-  await Promise.race([producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+  await settleWithin(producer.disconnect(), 1_000);
   logger.info(
     { signal, sampled, ...delivery.stats, spooled: spool.length, droppedByCap: spool.dropped, missedTicks: ticker.missed },
     'agent stopped',

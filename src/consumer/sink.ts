@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import { createKafka } from '../kafka/client.js';
 import type { KafkaSecurity } from '../kafka/security.js';
-import { waitForSignal } from '../lifecycle.js';
+import { settleWithin, waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { commitAfterWrite } from './commitAfterWrite.js';
@@ -82,7 +82,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
   server?.close();
   // Leaving the group can wait on a rebalance; nothing is lost by not waiting
   // long, since every committed offset was written first.
-  await Promise.race([Promise.all([consumer.disconnect(), dlq.disconnect()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+  await settleWithin(Promise.all([consumer.disconnect(), dlq.disconnect()]), STOP_GRACE_MS);
   const { lag: _lag, ...totals } = stats;
   logger.info({ signal, ...totals }, 'sink stopped');
 }
