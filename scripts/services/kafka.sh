@@ -45,6 +45,7 @@ TIMEOUT="${TOWER_KAFKA_TIMEOUT:-120}"
 TODO=()   # nodes to launch (select_nodes_to_start)
 EXPECT=() # nodes that must stay alive while we wait (check_alive)
 HEALTH="" # last topics_health output
+DEADLINE=0 # epoch seconds; set by launch_and_register
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 log() { echo "[kafka] $*"; }
@@ -646,38 +647,37 @@ select_nodes_to_start() {
   done
 }
 
-cmd_start() {
-  local t0 deadline
-  t0="$(now)"
+# Installs if needed, launches the given nodes that are not running, and
+# waits until they are registered; sets DEADLINE for the caller's next waits.
+launch_and_register() {
   ensure_installed
   check_tools
   prepare_security
-  select_nodes_to_start "${NODES[@]}"
+  select_nodes_to_start "$@"
   [[ ${#TODO[@]} -eq 0 ]] || prepare_and_launch "${TODO[@]}"
-  EXPECT=("${NODES[@]}")
-  deadline=$(($(date +%s) + TIMEOUT))
-  wait_registered "$deadline" "${NODES[@]}"
+  EXPECT=("$@")
+  DEADLINE=$(($(date +%s) + TIMEOUT))
+  wait_registered "$DEADLINE" "$@"
+}
+
+cmd_start() {
+  local t0
+  t0="$(now)"
+  launch_and_register "${NODES[@]}"
   create_missing_topics
-  wait_topics_in_sync "$deadline"
+  wait_topics_in_sync "$DEADLINE"
   ensure_scram_user
   write_env
   log "cluster up (bootstrap $(bootstrap); SASL_SSL $(bootstrap_sasl), CA $TLS_DIR/ca.pem, user in $SASL_ENV); start took $(elapsed "$t0")"
 }
 
 cmd_start_node() {
-  local n="$1" t0 deadline
+  local n="$1" t0
   check_node_arg "$n"
   t0="$(now)"
-  ensure_installed
-  check_tools
-  prepare_security
-  select_nodes_to_start "$n"
-  [[ ${#TODO[@]} -eq 0 ]] || prepare_and_launch "$n"
-  EXPECT=("$n")
-  deadline=$(($(date +%s) + TIMEOUT))
-  wait_registered "$deadline" "$n"
+  launch_and_register "$n"
   if all_running; then
-    wait_topics_in_sync "$deadline"
+    wait_topics_in_sync "$DEADLINE"
   else
     log "not all nodes run: skipping the wait for ISR 3"
   fi
