@@ -3,7 +3,8 @@
 #
 # Each node has a PLAINTEXT listener (9090-9092, also used between brokers), a
 # SASL_SSL listener (9190-9192; SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512
-# over TLS) and a controller listener (19090-19092, 127.0.0.1 only).  The TLS
+# over TLS) and a controller listener (19090-19092, 127.0.0.1 only).  All
+# three ranges move with TOWER_KAFKA_PORT_BASE, for a second cluster.  The TLS
 # material (a self-signed CA and a broker certificate for the advertised host
 # name and localhost) is made once in $STATE/kafka/tls/; clients trust
 # $STATE/kafka/tls/ca.pem.  The SASL user `tower` and its random password are
@@ -21,6 +22,8 @@
 #   TOWER_KAFKA_HOST     advertised host name      (default: $(hostname), or localhost)
 #   TOWER_KAFKA_BIND     broker bind address       (default: 0.0.0.0)
 #   TOWER_KAFKA_TIMEOUT  start wait, seconds       (default: 120)
+#   TOWER_KAFKA_PORT_BASE  broker port of node 1; SASL_SSL is base+100,
+#                        controller base+10000     (default: 9090)
 #   KAFKA_HEAP           JVM heap options per node (default: -Xms128m -Xmx384m)
 #   KAFKA_JVM_OPTS       extra JVM options per node
 set -euo pipefail
@@ -42,6 +45,7 @@ NODES=(1 2 3)
 # so `resource` keeps log-append time rather than the producer's clock.
 TOPICS=("resource:min.insync.replicas=2,message.timestamp.type=LogAppendTime" "resource.dlq:min.insync.replicas=2")
 TIMEOUT="${TOWER_KAFKA_TIMEOUT:-120}"
+PORT_BASE="${TOWER_KAFKA_PORT_BASE:-9090}"
 TODO=()   # nodes to launch (select_nodes_to_start)
 EXPECT=() # nodes that must stay alive while we wait (check_alive)
 HEALTH="" # last topics_health output
@@ -53,14 +57,17 @@ die() { echo "[kafka] ERROR: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-broker_port() { echo $((9089 + $1)); }
-controller_port() { echo $((19089 + $1)); }
-sasl_port() { echo $((9189 + $1)); }
+broker_port() { echo $((PORT_BASE - 1 + $1)); }
+controller_port() { echo $((PORT_BASE + 9999 + $1)); }
+sasl_port() { echo $((PORT_BASE + 99 + $1)); }
 node_ports() { echo "$(broker_port "$1") $(sasl_port "$1") $(controller_port "$1")"; }
 node_dir() { echo "$KDIR/node-$1"; }
 node_conf() { echo "$KDIR/node-$1/server.properties"; }
 node_log() { echo "$STATE/logs/kafka-$1.log"; }
 node_pidfile() { echo "$STATE/run/kafka-$1.pid"; }
+
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 55000)) ||
+  die "TOWER_KAFKA_PORT_BASE must be a port number from 1024 to 55000 (got '$PORT_BASE')"
 
 check_node_arg() {
   [[ "${1:-}" =~ ^[123]$ ]] || die "node must be 1, 2 or 3 (got '${1:-}')"
