@@ -1,10 +1,11 @@
 import type { Options } from 'yargs';
-import { PRECEDENCE_NOTE, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
 import type { InfluxTarget } from './influxWriter.js';
+import type { SetupOptions } from './setup.js';
 import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
 import type { VerifyOptions } from './verify.js';
 
@@ -14,18 +15,30 @@ const COMMON = {
   config: CONFIG_OPTION,
 } satisfies Record<string, Options>;
 
-const INFLUX = {
-  measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
+/** Where InfluxDB is and who may administer it. */
+const INFLUX_SERVER = {
   'influx-url': { type: 'string', default: SINK_DEFAULTS.influxUrl, describe: 'InfluxDB base URL' },
   'influx-org': { type: 'string', default: SINK_DEFAULTS.org, describe: 'InfluxDB 2.x organization' },
   'influx-bucket': { type: 'string', default: SINK_DEFAULTS.bucket, describe: 'InfluxDB 2.x bucket' },
   'influx-token-file': { type: 'string', describe: 'File holding the InfluxDB token (else env TOWER_INFLUX_TOKEN)' },
-  v1: { type: 'boolean', default: false, describe: 'Write through the v1-compatibility API /write as a v1 user' },
+} satisfies Record<string, Options>;
+
+/** The v1-compatibility view of the bucket: DBRP mapping and v1 user. */
+const V1_LOGIN = {
   'v1-db': { type: 'string', default: SINK_DEFAULTS.db, describe: 'v1 database (DBRP mapping)' },
   'v1-rp': { type: 'string', default: SINK_DEFAULTS.rp, describe: 'v1 retention policy' },
   'v1-user': { type: 'string', default: SINK_DEFAULTS.v1User, describe: 'v1 user' },
   'v1-password-file': { type: 'string', describe: 'File holding the v1 password (else env TOWER_V1_PASSWORD)' },
 } satisfies Record<string, Options>;
+
+const INFLUX = {
+  measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'InfluxDB measurement' },
+  ...INFLUX_SERVER,
+  v1: { type: 'boolean', default: false, describe: 'Write through the v1-compatibility API /write as a v1 user' },
+  ...V1_LOGIN,
+} satisfies Record<string, Options>;
+
+const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN } satisfies Record<string, Options>;
 
 const RUN = {
   brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
@@ -53,16 +66,21 @@ const VERIFY = {
 } satisfies Record<string, Options>;
 
 const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
-const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN } as const;
+const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
 function parser(args: string[]) {
   const about = 'Consumes Tower samples from Kafka and writes them to InfluxDB.';
   return programParser(PROGRAM, args, about, ALL_OPTIONS, `${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
-    .demandCommand(1, 'Name a command: run, verify or doctor.')
+    .demandCommand(1, 'Name a command: run, verify, doctor or setup.')
     .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
     .command('doctor', 'Check brokers, topic, group, InfluxDB health, token, bucket and DBRP mapping; exit 1 on any failure', (y) =>
       y.options(RUN).epilogue(PRECEDENCE_NOTE),
+    )
+    .command(
+      'setup',
+      'Create what is missing in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, v1 user with read+write on it, its password (needs an operator token)',
+      (y) => y.options(SETUP).epilogue(PRECEDENCE_NOTE),
     )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
       y.options(VERIFY).epilogue(PRECEDENCE_NOTE),
@@ -90,6 +108,27 @@ export function verifyOptions(argv: Record<string, unknown>): VerifyOptions {
   };
 }
 
+/** InfluxDB refuses v1 passwords outside these lengths (bytes, as bcrypt counts them). */
+const V1_PASSWORD_BYTES = { min: 8, max: 72 };
+
+export function setupOptions(argv: Record<string, unknown>): SetupOptions {
+  const password = v1Password(argv);
+  const bytes = Buffer.byteLength(password);
+  if (bytes < V1_PASSWORD_BYTES.min || bytes > V1_PASSWORD_BYTES.max) {
+    throw new ConfigError(`the v1 password (TOWER_V1_PASSWORD or --v1-password-file) must be ${V1_PASSWORD_BYTES.min} to ${V1_PASSWORD_BYTES.max} bytes long, got ${bytes}`);
+  }
+  return {
+    url: nonEmpty(argv.influxUrl, '--influx-url'),
+    org: nonEmpty(argv.influxOrg, '--influx-org'),
+    bucket: nonEmpty(argv.influxBucket, '--influx-bucket'),
+    token: influxToken(argv),
+    db: nonEmpty(argv.v1Db, '--v1-db'),
+    rp: nonEmpty(argv.v1Rp, '--v1-rp'),
+    user: nonEmpty(argv.v1User, '--v1-user'),
+    password,
+  };
+}
+
 export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
   return {
     brokers: parseBrokerList(String(argv.brokers)),
@@ -114,11 +153,16 @@ export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
 
 function influxTarget(argv: Record<string, unknown>): InfluxTarget {
   const url = String(argv.influxUrl);
-  const file = (name: string) => (argv[name] === undefined ? undefined : String(argv[name]));
-  if (argv.v1) {
-    const password = readSecret({ env: 'TOWER_V1_PASSWORD', file: file('v1PasswordFile'), fileFlag: '--v1-password-file' });
-    return { api: 'v1', url, db: String(argv.v1Db), rp: String(argv.v1Rp), user: String(argv.v1User), password };
-  }
-  const token = readSecret({ env: 'TOWER_INFLUX_TOKEN', file: file('influxTokenFile'), fileFlag: '--influx-token-file' });
-  return { api: 'v2', url, org: String(argv.influxOrg), bucket: String(argv.influxBucket), token };
+  if (argv.v1) return { api: 'v1', url, db: String(argv.v1Db), rp: String(argv.v1Rp), user: String(argv.v1User), password: v1Password(argv) };
+  return { api: 'v2', url, org: String(argv.influxOrg), bucket: String(argv.influxBucket), token: influxToken(argv) };
+}
+
+const fileFlag = (argv: Record<string, unknown>, name: string) => (argv[name] === undefined ? undefined : String(argv[name]));
+
+function influxToken(argv: Record<string, unknown>): string {
+  return readSecret({ env: 'TOWER_INFLUX_TOKEN', file: fileFlag(argv, 'influxTokenFile'), fileFlag: '--influx-token-file' });
+}
+
+function v1Password(argv: Record<string, unknown>): string {
+  return readSecret({ env: 'TOWER_V1_PASSWORD', file: fileFlag(argv, 'v1PasswordFile'), fileFlag: '--v1-password-file' });
 }

@@ -2,14 +2,16 @@
 import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
-import { PROGRAM, parseSinkArgs, sinkOptions, verifyOptions } from './cli.js';
+import { PROGRAM, parseSinkArgs, setupOptions, sinkOptions, verifyOptions } from './cli.js';
 import { runSinkDoctor } from './doctor.js';
+import { runSetup } from './setup.js';
 import { runSink } from './sink.js';
 import { runVerify } from './verify.js';
 
 runProgram(PROGRAM, async () => {
   const { command, argv } = await parseSinkArgs(hideBin(process.argv));
   const print = (text: string) => process.stdout.write(`${text}\n`);
+  if (command === 'setup') return (await runSetup(setupOptions(argv), print, (text) => process.stderr.write(`${PROGRAM} setup: ${text}\n`))) ? 0 : 1;
   if (command === 'verify') return (await runVerify(verifyOptions(argv), print)) ? 0 : 1;
   const options = sinkOptions(argv);
   if (command === 'doctor') return (await runSinkDoctor(options, createLogger(PROGRAM, 'silent'), print)) ? 0 : 1;

@@ -1,0 +1,83 @@
+import { InfluxAdmin, InfluxAdminError } from './influxAdmin.js';
+import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
+
+export interface SetupOptions {
+  /** InfluxDB base URL. Default http://127.0.0.1:8086. */
+  url: string;
+  /** Organization that must exist. Default GIST. */
+  org: string;
+  /** Bucket that must exist in org. Default Labs. */
+  bucket: string;
+  /** Operator or all-access token: it creates mappings and authorizations. */
+  token: string;
+  /** v1 database and retention policy mapped to the bucket. Default Labs/autogen. */
+  db: string;
+  rp: string;
+  /** v1 user given read and write on the bucket. Default tower. */
+  user: string;
+  password: string;
+}
+
+/** A step cannot be done without the operator's decision; the message says which. */
+export class SetupError extends Error {
+  override name = 'SetupError';
+}
+
+/**
+ * The lab's InfluxDB init: finds org and bucket, creates the DBRP mapping
+ * db/rp → bucket and the v1 user with read and write on the bucket, each only
+ * if missing, and sets the user's password only if it does not work. Prints
+ * one line per step; resolves to false after printing why a step failed.
+ */
+export async function runSetup(options: SetupOptions, out: (line: string) => void, fail: (line: string) => void): Promise<boolean> {
+  try {
+    await setUp(options, new InfluxAdmin(options.url, options.token), out);
+    return true;
+  } catch (err) {
+    if (!(err instanceof SetupError || err instanceof InfluxAdminError)) throw err;
+    fail(err.message);
+    return false;
+  }
+}
+
+async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: string) => void): Promise<void> {
+  const { org: orgName, bucket: bucketName, db, rp, user, password } = options;
+  const org = await admin.findOrg(orgName);
+  if (!org) throw new SetupError(`organization "${orgName}" not found at ${options.url}: fix --influx-org (TOWER_INFLUX_ORG), or onboard InfluxDB with it`);
+  const bucket = await admin.findBucket(org.id, bucketName);
+  if (!bucket) {
+    throw new SetupError(
+      `bucket "${bucketName}" not found in organization ${orgName}: fix --influx-bucket (TOWER_INFLUX_BUCKET), or create it: influx bucket create --org ${orgName} --name ${bucketName}`,
+    );
+  }
+  out(`bucket ${orgName}/${bucketName}: already present (ID ${bucket.id})`);
+  const target: SetupTarget = { orgID: org.id, bucketID: bucket.id, bucket: bucketName, db, rp, user };
+
+  const dbrpStep = `DBRP mapping ${db}/${rp} → bucket ${bucketName}`;
+  const dbrp = decideDbrp(await admin.listDbrps(org.id), target);
+  if (dbrp.kind === 'conflict') {
+    throw new SetupError(
+      `${dbrpStep}: ${db}/${rp} is mapped to bucket ID ${dbrp.mapping.bucketID} already; setup does not repoint it. Delete that mapping (influx v1 dbrp delete --id ${dbrp.mapping.id}) or choose another --v1-db / --v1-rp`,
+    );
+  }
+  if (dbrp.kind === 'create') await admin.createDbrp({ orgID: org.id, bucketID: bucket.id, database: db, retention_policy: rp, default: true });
+  out(`${dbrpStep}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
+
+  const userStep = `v1 user ${user} (read and write on ${bucketName})`;
+  const login = { user, password, db, rp };
+  const auth = decideV1Auth(await admin.listV1Authorizations(), target);
+  if (auth.kind === 'unusable') {
+    throw new SetupError(`${userStep}: exists (ID ${auth.auth.id}) but ${auth.reason}; fix it with influx v1 auth, or choose another --v1-user`);
+  }
+  if (auth.kind === 'check-password' && (await admin.v1LoginWorks(login))) {
+    out(`${userStep}: already present`);
+    return;
+  }
+  const id =
+    auth.kind === 'create'
+      ? (await admin.createV1Authorization({ orgID: org.id, token: user, description: `tower-sink setup: v1 user for ${db}/${rp}`, permissions: v1Permissions(target) })).id
+      : auth.auth.id;
+  await admin.setV1Password(id, password);
+  if (!(await admin.v1LoginWorks(login))) throw new SetupError(`${userStep}: the v1 /query still refuses ${user} after its password was set; check InfluxDB's log`);
+  out(`${userStep}: ${auth.kind === 'create' ? 'created' : 'updated (password set)'}`);
+}

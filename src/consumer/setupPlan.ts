@@ -1,0 +1,87 @@
+/** A DBRP mapping as GET /api/v2/dbrps lists it. */
+export interface DbrpMapping {
+  id: string;
+  database: string;
+  retention_policy: string;
+  default: boolean;
+  /** InfluxDB 2.x derives a virtual mapping `<bucket>/autogen` from every bucket; it is not stored. */
+  virtual?: boolean;
+  orgID: string;
+  bucketID: string;
+}
+
+export interface Permission {
+  action: 'read' | 'write';
+  resource: { type: string; id?: string; orgID?: string };
+}
+
+/** A v1 (legacy) authorization as GET /private/legacy/authorizations lists it. */
+export interface V1Authorization {
+  id: string;
+  /** The v1 user name. */
+  token: string;
+  status: 'active' | 'inactive';
+  orgID: string;
+  permissions: Permission[];
+}
+
+/** What setup wants: db/rp of the v1 user mapped to one bucket. */
+export interface SetupTarget {
+  orgID: string;
+  bucketID: string;
+  bucket: string;
+  db: string;
+  rp: string;
+  user: string;
+}
+
+export type DbrpDecision = { kind: 'create' } | { kind: 'present'; mapping: DbrpMapping } | { kind: 'conflict'; mapping: DbrpMapping };
+
+/**
+ * Whether the DBRP mapping db/rp → bucket must be created. Only stored
+ * mappings count: the virtual one InfluxDB derives from a bucket named like
+ * the database is neither listed by `influx v1 dbrp list` nor guaranteed to
+ * stay. A stored mapping for db/rp to another bucket is a conflict for the
+ * operator to resolve, never silently repointed.
+ */
+export function decideDbrp(existing: readonly DbrpMapping[], want: SetupTarget): DbrpDecision {
+  const stored = existing.filter((m) => !m.virtual && m.orgID === want.orgID && m.database === want.db && m.retention_policy === want.rp);
+  const same = stored.find((m) => m.bucketID === want.bucketID);
+  if (same) return { kind: 'present', mapping: same };
+  const other = stored[0];
+  return other ? { kind: 'conflict', mapping: other } : { kind: 'create' };
+}
+
+export type V1AuthDecision =
+  | { kind: 'create' }
+  /** It exists and may read and write the bucket; only its password is left to check. */
+  | { kind: 'check-password'; auth: V1Authorization }
+  | { kind: 'unusable'; auth: V1Authorization; reason: string };
+
+/**
+ * Whether the v1 user must be created, or whether the one that exists can
+ * serve: active, in the organization, with read and write on the bucket.
+ * An unusable one is reported, not changed: it may serve someone else.
+ */
+export function decideV1Auth(existing: readonly V1Authorization[], want: SetupTarget): V1AuthDecision {
+  const auth = existing.find((a) => a.token === want.user);
+  if (!auth) return { kind: 'create' };
+  if (auth.orgID !== want.orgID) return { kind: 'unusable', auth, reason: `it belongs to another organization (ID ${auth.orgID})` };
+  if (auth.status !== 'active') return { kind: 'unusable', auth, reason: `it is ${auth.status}` };
+  const missing = (['read', 'write'] as const).filter((action) => !auth.permissions.some((p) => p.action === action && grantsBucket(p, want)));
+  if (missing.length > 0) return { kind: 'unusable', auth, reason: `it lacks ${missing.join(' and ')} permission on bucket ${want.bucket}` };
+  return { kind: 'check-password', auth };
+}
+
+/** A permission on this bucket, or on all buckets of its organization (or of every one). */
+function grantsBucket(permission: Permission, want: SetupTarget): boolean {
+  const r = permission.resource;
+  if (r.type !== 'buckets') return false;
+  if (r.id !== undefined) return r.id === want.bucketID;
+  return r.orgID === undefined || r.orgID === want.orgID;
+}
+
+/** The permissions setup gives a new v1 user: read and write on the bucket alone. */
+export function v1Permissions(want: SetupTarget): Permission[] {
+  return (['read', 'write'] as const).map((action) => ({ action, resource: { type: 'buckets', id: want.bucketID, orgID: want.orgID } }));
+}

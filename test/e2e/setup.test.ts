@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Program, kafkaEnv, startProgram, v1Query, waitFor } from './harness.js';
+import { createTopic, unique } from './sinkHarness.js';
+
+// A fresh InfluxDB 2.8 of this test's own, onboarded like the influxdb Docker
+// image does (DOCKER_INFLUXDB_INIT_*): org GIST, bucket Labs, a random token,
+// and nothing else: no DBRP mapping, no v1 user. `tower-sink setup` adds those.
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const INFLUXD = join(process.env.TOWER_CACHE_DIR ?? join(homedir(), '.cache', 'tower'), 'influxdb', '2.8.0', 'influxd');
+const ORG = 'GIST';
+const BUCKET = 'Labs';
+const USER = 'tower';
+const TIMEOUT = { timeout: 180_000 };
+
+const token = randomBytes(32).toString('hex');
+const password = randomBytes(16).toString('hex');
+const dir = mkdtempSync(join(tmpdir(), 'tower-setup-e2e-'));
+let url = '';
+let influxd: ChildProcess | undefined;
+const programs: Program[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `tower-sink setup` as the operator runs it: the built program, secrets in the environment only. */
+function setup(args: string[] = [], env: Record<string, string> = {}): Run {
+  const result = spawnSync(process.execPath, [`${root}dist/consumer/main.js`, 'setup', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TOWER_INFLUX_URL: url, TOWER_INFLUX_TOKEN: token, TOWER_V1_PASSWORD: password, ...env },
+    timeout: 60_000,
+  });
+  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  for (const secret of [token, password, env.TOWER_INFLUX_TOKEN, env.TOWER_V1_PASSWORD]) {
+    if (secret) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret), 'setup printed a secret');
+  }
+  return run;
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(new URL(path, url), {
+    method,
+    headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+interface Dbrp {
+  id: string;
+  database: string;
+  retention_policy: string;
+  default: boolean;
+  virtual?: boolean;
+  bucketID: string;
+}
+
+const orgID = async () => (await api<{ orgs: { id: string }[] }>('GET', `/api/v2/orgs?org=${ORG}`)).orgs[0]?.id as string;
+const bucketID = async (name: string) => (await api<{ buckets: { id: string }[] }>('GET', `/api/v2/buckets?org=${ORG}&name=${name}`)).buckets[0]?.id as string;
+const storedDbrps = async () => (await api<{ content: Dbrp[] }>('GET', `/api/v2/dbrps?org=${ORG}`)).content.filter((m) => !m.virtual);
+const v1Auths = async () => (await api<{ authorizations: unknown[] }>('GET', '/private/legacy/authorizations')).authorizations;
+const v1As = (pw: string) => ({ TOWER_INFLUX_URL: url, TOWER_V1_USER: USER, TOWER_V1_PASSWORD: pw });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
+
+function ensureInfluxd(): void {
+  if (existsSync(INFLUXD)) return;
+  const install = spawnSync('bash', [`${root}scripts/services/influxdb.sh`, 'install'], { stdio: 'inherit', timeout: 45 * 60_000 });
+  assert.equal(install.status, 0, `scripts/services/influxdb.sh install failed; influxd is needed at ${INFLUXD}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(`${root}dist/consumer/main.js`), 'dist/consumer/main.js is missing: run npm run build first');
+  ensureInfluxd();
+  url = `http://127.0.0.1:${await freePort()}`;
+  const log = openSync(join(dir, 'influxd.log'), 'a');
+  // The flags scripts/services/influxdb.sh starts it with; INFLUXD_CONFIG_PATH keeps it from reading a config file.
+  influxd = spawn(
+    INFLUXD,
+    [
+      '--http-bind-address', url.slice('http://'.length),
+      '--bolt-path', join(dir, 'influxd.bolt'),
+      '--sqlite-path', join(dir, 'influxd.sqlite'),
+      '--engine-path', join(dir, 'engine'),
+      '--reporting-disabled',
+      '--ui-disabled',
+      '--log-level', 'warn',
+    ],
+    { cwd: dir, env: { PATH: process.env.PATH ?? '', INFLUXD_CONFIG_PATH: dir }, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  const started = influxd;
+  await waitFor('influxd /health', 60_000, async () => {
+    if (started.exitCode !== null) throw new Error(`influxd exited with ${started.exitCode}:\n${readFileSync(join(dir, 'influxd.log'), 'utf8').slice(-2000)}`);
+    const health = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    return health?.ok ? true : undefined;
+  });
+  const onboarding = await fetch(new URL('/api/v2/setup', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: randomBytes(16).toString('hex'), org: ORG, bucket: BUCKET, token }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert.equal(onboarding.status, 201, `POST /api/v2/setup: ${await onboarding.text()}`);
+});
+
+after(async () => {
+  await Promise.all(programs.map((p) => p.stop()));
+  if (influxd && influxd.exitCode === null) {
+    const exited = new Promise((resolve) => influxd?.once('exit', resolve));
+    influxd.kill('SIGTERM');
+    const timer = setTimeout(() => influxd?.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('setup on a fresh InfluxDB creates the DBRP mapping Labs/autogen and the v1 user tower', TIMEOUT, async () => {
+  assert.deepEqual(await storedDbrps(), [], 'a fresh server has no stored mapping');
+  assert.deepEqual(await v1Auths(), [], 'a fresh server has no v1 user');
+  const run = setup();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split('\n'), [
+    `bucket GIST/Labs: already present (ID ${await bucketID(BUCKET)})`,
+    'DBRP mapping Labs/autogen → bucket Labs: created',
+    'v1 user tower (read and write on Labs): created',
+  ]);
+  const [mapping, ...more] = await storedDbrps();
+  assert.equal(more.length, 0);
+  assert.deepEqual(
+    { database: mapping?.database, rp: mapping?.retention_policy, default: mapping?.default, bucketID: mapping?.bucketID },
+    { database: 'Labs', rp: 'autogen', default: true, bucketID: await bucketID(BUCKET) },
+  );
+});
+
+test("the v1 user reads the agent's rows through the mapping, as Chronograf does", TIMEOUT, async () => {
+  const kafka = kafkaEnv();
+  const topic = await createTopic('t-setup');
+  const host = unique('e2e-setup');
+  // The sink writes through /write as the new v1 user: proves its write permission too.
+  const sink = startProgram('consumer', ['run', '--v1', '--topic', topic, '--dlq-topic', 'resource.dlq', '--group', unique('g-setup')], {
+    TOWER_BROKERS: kafka.TOWER_BROKERS,
+    TOWER_INFLUX_URL: url,
+    TOWER_V1_PASSWORD: password,
+  });
+  const agent = startProgram('agent', ['run', '--host', host, '--topic', topic, '--spool-dir', join(dir, 'spool')], { TOWER_BROKERS: kafka.TOWER_BROKERS });
+  programs.push(sink, agent);
+  const rows = await waitFor('3 rows of the agent in the fresh InfluxDB', 60_000, async () => {
+    const found = await v1Query(v1As(password), `SELECT "CPU_Usage", "memory" FROM "labs" WHERE host = '${host}'`);
+    return found.length >= 3 ? found : undefined;
+  });
+  for (const row of rows) {
+    assert.ok((row.CPU_Usage as number) >= 0 && (row.CPU_Usage as number) <= 100, `CPU_Usage ${row.CPU_Usage}`);
+    assert.ok((row.memory as number) > 0, `memory ${row.memory}`);
+  }
+  for (const program of [agent, sink]) assert.equal(await program.stop(), 0, program.output());
+});
+
+test('a second run changes nothing and says so', TIMEOUT, async () => {
+  const before = { dbrps: await storedDbrps(), auths: await v1Auths() };
+  const run = setup();
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n');
+  assert.equal(lines.length, 3, run.stdout);
+  for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
+  assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
+});
+
+test('a v1 password that no longer works is set, and the old one stops working', TIMEOUT, async () => {
+  const newPassword = randomBytes(16).toString('hex');
+  const run = setup([], { TOWER_V1_PASSWORD: newPassword });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^v1 user tower \(read and write on Labs\): updated \(password set\)$/m);
+  assert.deepEqual(await v1Query(v1As(newPassword), 'SHOW MEASUREMENTS'), [{ name: 'labs' }]);
+  await assert.rejects(v1Query(v1As(password), 'SHOW MEASUREMENTS'), /HTTP 401/);
+  assert.match(setup([], { TOWER_V1_PASSWORD: newPassword }).stdout, /^v1 user tower \(read and write on Labs\): already present$/m);
+});
+
+test('a mapping of the v1 database to another bucket is reported, not repointed', TIMEOUT, async () => {
+  const org = await orgID();
+  const other = (await api<{ id: string }>('POST', '/api/v2/buckets', { orgID: org, name: 'Elsewhere', retentionRules: [] })).id;
+  await api('POST', '/api/v2/dbrps', { orgID: org, bucketID: other, database: 'Other', retention_policy: 'autogen', default: true });
+  const before = await storedDbrps();
+  const run = setup(['--v1-db', 'Other']);
+  assert.equal(run.code, 1, run.stdout);
+  assert.match(run.stderr, new RegExp(`Other/autogen is mapped to bucket ID ${other} already; setup does not repoint it\\. Delete that mapping \\(influx v1 dbrp delete --id \\w+\\) or choose another --v1-db`));
+  assert.doesNotMatch(run.stdout, /created|updated/);
+  assert.deepEqual(await storedDbrps(), before);
+});
+
+test('a missing bucket or organization names the setting to fix', TIMEOUT, () => {
+  const bucket = setup(['--influx-bucket', 'Nope']);
+  assert.equal(bucket.code, 1);
+  assert.match(bucket.stderr, /bucket "Nope" not found in organization GIST: fix --influx-bucket \(TOWER_INFLUX_BUCKET\)/);
+  const org = setup([], { TOWER_INFLUX_ORG: 'Nope' });
+  assert.equal(org.code, 1);
+  assert.match(org.stderr, /organization "Nope" not found at .*: fix --influx-org/);
+});
+
+test('a wrong token exits 1 with a clear message and changes nothing', TIMEOUT, async () => {
+  const before = { dbrps: await storedDbrps(), auths: await v1Auths() };
+  const wrong = randomBytes(32).toString('hex');
+  const run = setup([], { TOWER_INFLUX_TOKEN: wrong });
+  assert.equal(run.code, 1, run.stdout);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, /^tower-sink setup: InfluxDB at http:\/\/127\.0\.0\.1:\d+ refused the token \(HTTP 401 on GET \/api\/v2\/orgs\): set TOWER_INFLUX_TOKEN or --influx-token-file/);
+  assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
+});

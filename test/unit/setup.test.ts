@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../../src/cli.js';
+import { setupOptions } from '../../src/consumer/cli.js';
+import { type DbrpMapping, type SetupTarget, type V1Authorization, decideDbrp, decideV1Auth, v1Permissions } from '../../src/consumer/setupPlan.js';
+
+const want: SetupTarget = { orgID: 'org1', bucketID: 'labs1', bucket: 'Labs', db: 'Labs', rp: 'autogen', user: 'tower' };
+
+const mapping = (over: Partial<DbrpMapping>): DbrpMapping => ({
+  id: 'm1',
+  database: 'Labs',
+  retention_policy: 'autogen',
+  default: true,
+  orgID: 'org1',
+  bucketID: 'labs1',
+  ...over,
+});
+
+const auth = (over: Partial<V1Authorization>): V1Authorization => ({
+  id: 'a1',
+  token: 'tower',
+  status: 'active',
+  orgID: 'org1',
+  permissions: v1Permissions(want),
+  ...over,
+});
+
+test('DBRP: created when only the virtual mapping InfluxDB derives from the bucket exists', () => {
+  assert.deepEqual(decideDbrp([mapping({ virtual: true })], want), { kind: 'create' });
+  assert.deepEqual(decideDbrp([], want), { kind: 'create' });
+});
+
+test('DBRP: mappings of other databases, policies or organizations do not count', () => {
+  const others = [mapping({ database: 'Other' }), mapping({ retention_policy: 'weekly' }), mapping({ orgID: 'org2' })];
+  assert.deepEqual(decideDbrp(others, want), { kind: 'create' });
+});
+
+test('DBRP: already present when a stored mapping points db/rp at the bucket', () => {
+  const stored = mapping({ id: 'm7' });
+  assert.deepEqual(decideDbrp([mapping({ virtual: true }), stored], want), { kind: 'present', mapping: stored });
+});
+
+test('DBRP: a stored mapping of db/rp to another bucket is a conflict, not repointed', () => {
+  const elsewhere = mapping({ id: 'm9', bucketID: 'other' });
+  assert.deepEqual(decideDbrp([elsewhere], want), { kind: 'conflict', mapping: elsewhere });
+});
+
+test('v1 user: created when no authorization carries the user name', () => {
+  assert.deepEqual(decideV1Auth([auth({ token: 'chronograf' })], want), { kind: 'create' });
+});
+
+test('v1 user: an active one with read and write on the bucket only needs its password checked', () => {
+  const existing = auth({});
+  assert.deepEqual(decideV1Auth([auth({ id: 'x', token: 'other' }), existing], want), { kind: 'check-password', auth: existing });
+});
+
+test('v1 user: read and write on all buckets of the organization also serve', () => {
+  const orgWide = auth({ permissions: (['read', 'write'] as const).map((action) => ({ action, resource: { type: 'buckets', orgID: 'org1' } })) });
+  assert.equal(decideV1Auth([orgWide], want).kind, 'check-password');
+});
+
+test('v1 user: one that cannot serve is reported with the reason, never changed', () => {
+  const cases: [Partial<V1Authorization>, RegExp][] = [
+    [{ orgID: 'org2' }, /another organization \(ID org2\)/],
+    [{ status: 'inactive' }, /is inactive/],
+    [{ permissions: v1Permissions(want).filter((p) => p.action === 'read') }, /lacks write permission on bucket Labs/],
+    [{ permissions: v1Permissions({ ...want, bucketID: 'other' }) }, /lacks read and write permission/],
+    [{ permissions: v1Permissions(want).map((p) => ({ ...p, resource: { type: 'dashboards', id: 'labs1', orgID: 'org1' } })) }, /lacks read and write/],
+  ];
+  for (const [over, reason] of cases) {
+    const decision = decideV1Auth([auth(over)], want);
+    assert.equal(decision.kind, 'unusable', JSON.stringify(over));
+    assert.match(decision.kind === 'unusable' ? decision.reason : '', reason);
+  }
+});
+
+test('a new v1 user gets read and write on the bucket alone', () => {
+  assert.deepEqual(v1Permissions(want), [
+    { action: 'read', resource: { type: 'buckets', id: 'labs1', orgID: 'org1' } },
+    { action: 'write', resource: { type: 'buckets', id: 'labs1', orgID: 'org1' } },
+  ]);
+});
+
+test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 bytes) is a usage error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tower-setup-'));
+  try {
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const argv = (password: string) => ({
+      influxUrl: 'http://127.0.0.1:8086',
+      influxOrg: 'GIST',
+      influxBucket: 'Labs',
+      influxTokenFile: file('token', 'secret-token\n'),
+      v1Db: 'Labs',
+      v1Rp: 'autogen',
+      v1User: 'tower',
+      v1PasswordFile: file('password', password),
+    });
+    assert.throws(() => setupOptions(argv('short')), (err: unknown) => err instanceof ConfigError && /8 to 72 bytes long, got 5/.test(err.message));
+    assert.throws(() => setupOptions(argv('é'.repeat(37))), /got 74/);
+    assert.deepEqual(setupOptions(argv('eight888\n')), {
+      url: 'http://127.0.0.1:8086',
+      org: 'GIST',
+      bucket: 'Labs',
+      token: 'secret-token',
+      db: 'Labs',
+      rp: 'autogen',
+      user: 'tower',
+      password: 'eight888',
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
