@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Delivery } from '../../src/agent/delivery.js';
+import { type RecordSender, SampleProducer } from '../../src/agent/producer.js';
+import { Spool } from '../../src/agent/spool.js';
+import { SCHEMA_VERSION, type Fields, decodeSample, encodeSample } from '../../src/schema/sample.js';
+import { type SentLog, addTimes } from './reconcile.js';
+import { benchKafka } from './services.js';
+
+/** What one process of simulated Pis is asked to run. */
+export interface FlockOptions {
+  brokers: string[];
+  topic: string;
+  /** Host names of the Pis this process runs. */
+  hosts: string[];
+  /** kafkajs client id of this process' shared producer. */
+  clientId: string;
+  /** pino level for the agents' own log lines (to stderr). Default `silent`. */
+  logLevel?: string;
+}
+
+export interface FlockStats {
+  /** Samples put in the spools. */
+  enqueued: number;
+  /** Samples Kafka acknowledged. */
+  sent: number;
+  /** Failed produce requests (each is retried by Delivery). */
+  sendErrors: number;
+  /** Samples waiting in the spools now. */
+  spooled: number;
+  /** Seconds skipped because the previous tick ran over. */
+  missedTicks: number;
+  /** Samples not taken because of those skipped seconds. */
+  missedSamples: number;
+  /** Longest delay of a tick after its second began, ms. */
+  tickLagMaxMs: number;
+}
+
+/**
+ * One simulated Pi: the agent's own Spool, Delivery and SampleProducer path,
+ * with synthetic /proc figures. A RecordSender wrapper notes, per sample, the
+ * time Kafka acknowledged — after the real producer's send resolved.
+ */
+class SimulatedPi {
+  readonly acked: number[] = [];
+  readonly spool: Spool;
+  readonly delivery: Delivery;
+  private cpu = Math.random() * 30;
+  private bytes = Math.floor(Math.random() * 1e9);
+
+  constructor(
+    readonly host: string,
+    spoolDir: string,
+    producer: RecordSender,
+    logger: Logger,
+  ) {
+    this.spool = new Spool(spoolDir);
+    const recording: RecordSender = {
+      send: async (records) => {
+        await producer.send(records);
+        for (const record of records) this.acked.push(decodeSample(record).time);
+      },
+    };
+    this.delivery = new Delivery(this.spool, recording, logger.child({ host }));
+    this.delivery.start();
+  }
+
+  sample(): void {
+    this.delivery.enqueue(encodeSample({ v: SCHEMA_VERSION, host: this.host, time: Date.now(), fields: this.fields() }));
+  }
+
+  private fields(): Fields {
+    this.cpu = Math.min(100, Math.max(0, this.cpu + (Math.random() - 0.5) * 10));
+    this.bytes += Math.floor(Math.random() * 50_000);
+    const available = 3_200_000 + Math.floor(Math.random() * 400_000);
+    return {
+      CPU_Usage: Math.round(this.cpu * 100) / 100,
+      memory: available,
+      mem_used_percent: Math.round(((3_884_000 - available) / 3_884_000) * 10_000) / 100,
+      load1: Math.round(this.cpu * 4) / 100,
+      tx: this.bytes,
+      rx: this.bytes * 3,
+      tx_dropped: 0,
+      rx_dropped: 0,
+      txError: 0,
+      rxError: 0,
+      disk: 41.3,
+      temp: Math.round((45 + this.cpu / 5) * 10) / 10,
+    };
+  }
+}
+
+/**
+ * A set of simulated Pis in this process, sharing one kafkajs client and one
+ * SampleProducer, sampled together at the start of every second (as cron on
+ * NTP-synced Pis does).
+ */
+export class Flock {
+  private readonly pis: SimulatedPi[];
+  private readonly producer: SampleProducer;
+  private readonly spoolRoot: string;
+  private timer: NodeJS.Timeout | undefined;
+  private nextTick = 0;
+  private readonly counters = { enqueued: 0, missedTicks: 0, missedSamples: 0, tickLagMaxMs: 0 };
+
+  constructor(options: FlockOptions) {
+    const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
+    this.producer = new SampleProducer(benchKafka(options.brokers, options.clientId), { topic: options.topic });
+    this.spoolRoot = mkdtempSync(join(tmpdir(), 'tower-fleet-'));
+    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), this.producer, logger));
+  }
+
+  start(): void {
+    this.nextTick = Math.ceil(Date.now() / 1000) * 1000;
+    this.schedule();
+  }
+
+  get stats(): FlockStats {
+    let sent = 0;
+    let sendErrors = 0;
+    let spooled = 0;
+    for (const pi of this.pis) {
+      sent += pi.delivery.stats.sent;
+      sendErrors += pi.delivery.stats.sendErrors;
+      spooled += pi.spool.length;
+    }
+    return { ...this.counters, sent, sendErrors, spooled };
+  }
+
+  /**
+   * Stops sampling, lets the spools drain for up to `drainMs`, then stops the
+   * deliveries (each waits up to `graceMs` for its send in flight) and removes
+   * the spools. Returns what Kafka acknowledged.
+   */
+  async stop(drainMs: number, graceMs: number): Promise<SentLog> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = Date.now() + drainMs;
+    while (this.stats.spooled > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all(this.pis.map((pi) => pi.delivery.stop(graceMs)));
+    await this.producer.disconnect().catch(() => undefined);
+    for (const pi of this.pis) pi.spool.close();
+    rmSync(this.spoolRoot, { recursive: true, force: true });
+    const log: SentLog = new Map();
+    for (const pi of this.pis) addTimes(log, pi.host, pi.acked);
+    return log;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => this.tick(), Math.max(0, this.nextTick - Date.now()));
+  }
+
+  private tick(): void {
+    const lag = Date.now() - this.nextTick;
+    this.counters.tickLagMaxMs = Math.max(this.counters.tickLagMaxMs, lag);
+    for (const pi of this.pis) pi.sample();
+    this.counters.enqueued += this.pis.length;
+    // A second that has already passed is skipped and counted, not caught up on (the agent's noOverlap).
+    const now = Date.now();
+    let next = this.nextTick + 1000;
+    while (next <= now) {
+      this.counters.missedTicks += 1;
+      this.counters.missedSamples += this.pis.length;
+      next += 1000;
+    }
+    this.nextTick = next;
+    this.schedule();
+  }
+}

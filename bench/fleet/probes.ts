@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import type { Kafka } from 'kafkajs';
+import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
+import type { InfluxTarget } from './services.js';
+import { hostIn, influxQuery } from './stored.js';
+import { mean, percentile, round } from './summary.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ProcessFigures {
+  /** CPU time used per second of wall time, ms (1000 = one core busy): mean and highest 1-s value. */
+  cpu_ms_per_s: number;
+  cpu_ms_per_s_max: number;
+  rss_mb_mean: number;
+  rss_mb_peak: number;
+}
+
+/**
+ * Samples CPU and RSS of named groups of processes once a second. A group's
+ * pids are asked for on every sample, so restarted processes are followed;
+ * a group's figures are the sum over its processes.
+ */
+export class ProcessSampler {
+  /** Last CPU reading per group and pid (a pid may be in two groups). */
+  private readonly last = new Map<string, number>();
+  private readonly cpu = new Map<string, number[]>();
+  private readonly rss = new Map<string, number[]>();
+  private readonly machine: number[] = [];
+  private lastAt = Date.now();
+  private lastMachine = readMachine();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly groups: Record<string, () => readonly number[]>) {
+    for (const [name, pids] of Object.entries(groups)) for (const pid of pids()) this.last.set(`${name}:${pid}`, readCpuMs(pid) ?? 0);
+    this.timer = setInterval(() => this.sample(), 1000);
+  }
+
+  stop(): { processes: Record<string, ProcessFigures>; machine_busy_percent: number; machine_busy_percent_max: number } {
+    clearInterval(this.timer);
+    const processes: Record<string, ProcessFigures> = {};
+    for (const name of Object.keys(this.groups)) {
+      const cpu = this.cpu.get(name) ?? [];
+      const rss = this.rss.get(name) ?? [];
+      processes[name] = { cpu_ms_per_s: round(mean(cpu)), cpu_ms_per_s_max: round(Math.max(...cpu)), rss_mb_mean: round(mean(rss)), rss_mb_peak: round(Math.max(...rss)) };
+    }
+    return { processes, machine_busy_percent: round(mean(this.machine)), machine_busy_percent_max: round(Math.max(...this.machine)) };
+  }
+
+  private sample(): void {
+    const now = Date.now();
+    const seconds = (now - this.lastAt) / 1000;
+    this.lastAt = now;
+    const machine = readMachine();
+    const total = machine.total - this.lastMachine.total;
+    if (total > 0) this.machine.push(((machine.busy - this.lastMachine.busy) / total) * 100);
+    this.lastMachine = machine;
+    for (const [name, pids] of Object.entries(this.groups)) {
+      let cpuMs = 0;
+      let rssMb = 0;
+      let alive = 0;
+      for (const pid of pids()) {
+        const used = readCpuMs(pid);
+        const rss = readRssMb(pid);
+        if (used === undefined || rss === undefined) continue;
+        alive += 1;
+        const key = `${name}:${pid}`;
+        cpuMs += used - (this.last.get(key) ?? used);
+        this.last.set(key, used);
+        rssMb += rss;
+      }
+      if (alive === 0) continue;
+      push(this.cpu, name, cpuMs / seconds);
+      push(this.rss, name, rssMb);
+    }
+  }
+}
+
+function readMachine(): { busy: number; total: number } {
+  return parseMachineTicks(readFileSync('/proc/stat', 'utf8'));
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export interface LagFigures {
+  max: number;
+  p99: number;
+  mean: number;
+  samples: number;
+}
+
+/**
+ * Consumer lag of `group` on `topic`, once a second: topic end offsets minus
+ * committed offsets, summed over partitions. Offsets from before `baseline`
+ * (the end offsets when the run began) do not count as lag.
+ */
+export class LagSampler {
+  private readonly lags: number[] = [];
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly group: string,
+    private readonly topic: string,
+    private readonly baseline: Map<number, number>,
+  ) {
+    this.loop = this.run();
+  }
+
+  static async start(kafka: Kafka, group: string, topic: string): Promise<LagSampler> {
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    return new LagSampler(kafka, group, topic, new Map(ends.map((p) => [p.partition, Number(p.high)])));
+  }
+
+  /** The latest lag sampled, or undefined before the first sample. */
+  get current(): number | undefined {
+    return this.lags.at(-1);
+  }
+
+  async stop(): Promise<LagFigures> {
+    this.stopped = true;
+    await this.loop;
+    return { max: Math.max(0, ...this.lags), p99: percentile(this.lags, 99), mean: round(mean(this.lags)), samples: this.lags.length };
+  }
+
+  private async run(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      while (!this.stopped) {
+        const tick = Date.now();
+        try {
+          const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(this.topic), admin.fetchOffsets({ groupId: this.group, topics: [this.topic] })]);
+          const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+          let lag = 0;
+          for (const p of ends) {
+            const from = Math.max(done.get(p.partition) ?? -1, this.baseline.get(p.partition) ?? 0);
+            lag += Math.max(0, Number(p.high) - from);
+          }
+          this.lags.push(lag);
+        } catch {
+          // A broker restarting (drills) is no lag figure; the next second tries again.
+        }
+        await sleep(Math.max(0, 1000 - (Date.now() - tick)));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+export interface LatencyFigures {
+  /** Samples whose arrival was seen. */
+  measured: number;
+  /** Hosts watched. */
+  hosts: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+/**
+ * bench/sink.ts' method: poll InfluxDB for new points of a few hosts and take
+ * (time first seen) − (sample time). Resolution is the poll interval plus the
+ * query time; watching a subset keeps the probe's own load on InfluxDB small.
+ */
+export class LatencyProbe {
+  private readonly seen = new Set<string>();
+  private readonly latencies: number[] = [];
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly influx: InfluxTarget,
+    private readonly hosts: readonly string[],
+    private readonly fromMs: number,
+    private readonly pollMs = 100,
+  ) {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<LatencyFigures> {
+    this.stopped = true;
+    await this.loop;
+    return {
+      measured: this.latencies.length,
+      hosts: this.hosts.length,
+      p50_ms: percentile(this.latencies, 50),
+      p99_ms: percentile(this.latencies, 99),
+      max_ms: Math.max(0, ...this.latencies),
+    };
+  }
+
+  private async run(): Promise<void> {
+    if (this.hosts.length === 0) return;
+    let since = this.fromMs;
+    while (!this.stopped) {
+      const tick = Date.now();
+      try {
+        const series = await influxQuery(this.influx, `SELECT "CPU_Usage" FROM "${this.influx.measurement}" WHERE ${hostIn(this.hosts)} AND time >= ${since}ms GROUP BY "host"`);
+        const now = Date.now();
+        let newest = since;
+        for (const s of series) {
+          for (const [time] of s.values) {
+            const key = `${s.tags?.host}@${time}`;
+            if (this.seen.has(key)) continue;
+            this.seen.add(key);
+            this.latencies.push(now - time);
+            newest = Math.max(newest, time);
+          }
+        }
+        // Points can land out of order across hosts; look back a few seconds.
+        since = Math.max(since, newest - 5_000);
+      } catch {
+        // InfluxDB restarting (drills): try again next time.
+      }
+      await sleep(Math.max(0, this.pollMs - (Date.now() - tick)));
+    }
+  }
+}
