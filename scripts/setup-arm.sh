@@ -18,31 +18,10 @@ PACKAGES=(
 
 log() { echo "[setup-arm] $*" >&2; }
 
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
-  [[ "$status" == installed ]] || missing+=("$pkg")
-done
-
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
-fi
-
-command -v apt-get >/dev/null || { log "missing ${missing[*]} and no apt-get to install them"; exit 1; }
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  command -v sudo >/dev/null || { log "missing ${missing[*]}; run this script as root"; exit 1; }
-  SUDO=(sudo)
-fi
-
-log "installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-ensure.sh" "${PACKAGES[@]}"
 
 for tool in qemu-aarch64-static qemu-arm-static; do
   command -v "$tool" >/dev/null || { log "$tool still not found after installing"; exit 1; }
 done
 [[ -d /usr/aarch64-linux-gnu/lib && -d /usr/arm-linux-gnueabihf/lib ]] ||
   { log "ARM cross libraries missing after installing"; exit 1; }
-log "ARM runtime ready"
