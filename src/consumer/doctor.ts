@@ -52,7 +52,7 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
     checks.push(
       query.ok
         ? { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: true, detail: 'can query' }
-        : { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: false, detail: `HTTP ${query.status}`, fix: 'create the v1 user and the DBRP mapping (deploy/nuc), or fix TOWER_V1_PASSWORD / --v1-user' },
+        : { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: false, detail: `HTTP ${query.status}`, fix: 'run `tower-sink setup` (creates the v1 user and the DBRP mapping, or resets the password), or fix TOWER_V1_PASSWORD / --v1-user' },
     );
     return checks;
   }
@@ -68,7 +68,7 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
   checks.push(
     mappings.length > 0
       ? { name: 'DBRP mapping', ok: true, detail: mappings.map((m) => `${m.database}/${m.retention_policy}`).join(', ') }
-      : { name: 'DBRP mapping', ok: false, detail: `no v1 mapping to bucket ${target.bucket}`, fix: 'create Labs/autogen → Labs (Chronograf\'s InfluxQL queries need it)' },
+      : { name: 'DBRP mapping', ok: false, detail: `no v1 mapping to bucket ${target.bucket}`, fix: 'run `tower-sink setup` to create it (Chronograf\'s InfluxQL queries need it)' },
   );
   return checks;
 }
