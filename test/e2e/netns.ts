@@ -6,17 +6,33 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
  * by a veth pair, with its own /etc/hosts (/etc/netns/NAME/hosts, which
  * `ip netns exec` mounts over /etc/hosts). Needs root, as CI has.
  */
+export interface PiNamespaceOptions {
+  /** First three octets of the /30 the link uses; the NUC is .1, the Pi .2. Default `10.231.0`. */
+  subnet?: string;
+  /** The link's end on this machine. Default `tw-nuc0`. */
+  nucLink?: string;
+  /** The link's end in the namespace. Default `tw-pi0`. */
+  piLink?: string;
+}
+
 export class PiNamespace {
-  readonly nucAddress = '10.231.0.1';
-  readonly piAddress = '10.231.0.2';
-  private readonly nucLink = 'tw-nuc0';
-  private readonly piLink = 'tw-pi0';
+  readonly nucAddress: string;
+  readonly piAddress: string;
+  private readonly nucLink: string;
+  private readonly piLink: string;
 
   constructor(
     readonly name: string,
     /** The name the brokers advertise, which the Pi must map to the NUC. */
     readonly nucHost: string,
-  ) {}
+    options: PiNamespaceOptions = {},
+  ) {
+    const subnet = options.subnet ?? '10.231.0';
+    this.nucAddress = `${subnet}.1`;
+    this.piAddress = `${subnet}.2`;
+    this.nucLink = options.nucLink ?? 'tw-nuc0';
+    this.piLink = options.piLink ?? 'tw-pi0';
+  }
 
   create(): void {
     this.destroy();
