@@ -1,0 +1,57 @@
+import type { Admin, Kafka } from 'kafkajs';
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+/**
+ * Reads a consumer group's lag on a topic: messages on the brokers that the
+ * group has not committed past. NaN when the brokers do not answer in time
+ * (a broker being down), which the verdict treats as "not drained".
+ */
+export class LagProbe {
+  private readonly admin: Admin;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    readonly group: string,
+    readonly topic: string,
+    /** Longest one reading may take, ms. Default 3000. */
+    private readonly timeoutMs = 3_000,
+  ) {
+    this.admin = kafka.admin();
+  }
+
+  async lag(): Promise<number> {
+    try {
+      return await withTimeout(this.read(), this.timeoutMs);
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.admin.disconnect().catch(() => undefined);
+    this.connected = false;
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.connected) await this.admin.connect();
+    this.connected = true;
+  }
+
+  private async read(): Promise<number> {
+    await this.connect();
+    const [ends, committed] = await Promise.all([
+      this.admin.fetchTopicOffsets(this.topic),
+      this.admin.fetchOffsets({ groupId: this.group, topics: [this.topic] }),
+    ]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    let lag = 0;
+    for (const end of ends) {
+      const at = done.get(end.partition) ?? -1;
+      lag += Number(end.high) - (at >= 0 ? at : Number(end.low));
+    }
+    return lag;
+  }
+}
