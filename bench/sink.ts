@@ -15,6 +15,7 @@ import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SampleProducer } from '../src/agent/producer.js';
+import { GZIP_OPTIONS } from '../src/consumer/influxWriter.js';
 import { toLine } from '../src/consumer/lineProtocol.js';
 import { createKafka } from '../src/kafka/client.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../src/schema/sample.js';
@@ -78,7 +79,7 @@ async function rawLineProtocolRate(list: Sample[]): Promise<number> {
       .slice(i, i + 5000)
       .map((s) => toLine({ measurement: 'labs', tags: { host: s.host, region: 'GIST' }, fields: s.fields, time: s.time }))
       .join('\n');
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' }, body: gzipSync(body) });
+    const response = await fetch(url, { method: 'POST', headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' }, body: gzipSync(body, GZIP_OPTIONS) });
     if (response.status !== 204) throw new Error(`raw write failed: HTTP ${response.status} ${await response.text()}`);
   }
   return list.length / ((Date.now() - started) / 1000);

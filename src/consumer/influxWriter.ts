@@ -1,4 +1,9 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
+/** Fastest level: InfluxDB inflates any level equally fast, and level 1 costs the sink half the CPU of the default for ~10% more bytes. */
+export const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 /** Where points go: InfluxDB 2.x's native API or its v1-compatibility API. */
 export type InfluxTarget =
@@ -31,6 +36,8 @@ export class InfluxWriter {
 
   async write(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
+    // zlib's thread pool compresses while the event loop decodes the next batch.
+    const body = await gzipAsync(lines.join('\n'), GZIP_OPTIONS);
     const response = await fetch(this.writeUrl(), {
       method: 'POST',
       headers: {
@@ -38,13 +45,13 @@ export class InfluxWriter {
         'content-type': 'text/plain; charset=utf-8',
         'content-encoding': 'gzip',
       },
-      body: gzipSync(lines.join('\n')),
+      body,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (response.status === 204 || response.status === 200) return;
-    const body = await response.text();
+    const answer = await response.text();
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-    throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${body.slice(0, 300)}`, response.status, body, retryAfter);
+    throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${answer.slice(0, 300)}`, response.status, answer, retryAfter);
   }
 
   private writeUrl(): string {

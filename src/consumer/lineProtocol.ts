@@ -20,26 +20,33 @@ export class LineProtocolError extends Error {
 }
 
 export function toLine(point: Point): string {
-  const measurement = escapeMeasurement(point.measurement);
-  const tags = Object.keys(point.tags)
-    .sort()
-    .filter((key) => point.tags[key] !== '')
-    .map((key) => `,${escapeKey(key)}=${escapeKey(point.tags[key] as string)}`)
-    .join('');
-  const fields = Object.entries(point.fields)
-    .map(([key, value]) => `${escapeKey(key)}=${formatFloat(key, value)}`)
-    .join(',');
-  if (fields.length === 0) throw new LineProtocolError('a point needs at least one field');
+  let line = escapeMeasurement(point.measurement);
+  for (const key of Object.keys(point.tags).sort()) {
+    const value = point.tags[key] as string;
+    if (value !== '') line += `,${escapeKey(key)}=${escapeKey(value)}`;
+  }
+  let separator = ' ';
+  for (const key in point.fields) {
+    line += `${separator}${escapeKey(key)}=${formatFloat(key, point.fields[key] as number)}`;
+    separator = ',';
+  }
+  if (separator === ' ') throw new LineProtocolError('a point needs at least one field');
   if (!Number.isSafeInteger(point.time)) throw new LineProtocolError(`timestamp ${point.time} is not an integer ms`);
-  return `${measurement}${tags} ${fields} ${point.time}`;
+  return `${line} ${point.time}`;
 }
 
+// Most names need no escaping; one test per name keeps the common case cheap.
+const MEASUREMENT_SPECIAL = /[, \n\r\\]/;
+const KEY_SPECIAL = /[,= \n\r\\]/;
+
 function escapeMeasurement(name: string): string {
+  if (name.length > 0 && !MEASUREMENT_SPECIAL.test(name)) return name;
   rejectUnwritable(name, 'measurement');
   return name.replace(/[, ]/g, '\\$&');
 }
 
 function escapeKey(text: string): string {
+  if (text.length > 0 && !KEY_SPECIAL.test(text)) return text;
   rejectUnwritable(text, 'tag or field key/value');
   return text.replace(/[,= ]/g, '\\$&');
 }
