@@ -17,6 +17,7 @@ const args = await yargs(hideBin(process.argv))
   .option('workers', { type: 'number', describe: 'Simulator processes (default: 0 up to 200 agents, else one per 1,000, at most 4)' })
   .option('drain-s', { type: 'number', default: 30, describe: 'Longest wait for the agents\' spools to empty after the last sample' })
   .option('settle-s', { type: 'number', default: 120, describe: 'Longest wait for InfluxDB to hold everything sent' })
+  .option('agent-log-level', { type: 'string', default: 'silent', describe: 'Log level of the simulated agents (stderr)' })
   .option('latency-hosts', { type: 'number', default: 20, describe: 'Hosts whose end-to-end latency is measured' })
   .strict()
   .parseAsync();
@@ -40,6 +41,7 @@ const result = await runFleet({
   drainS: args.drainS,
   settleS: args.settleS,
   latencyHosts: args.latencyHosts,
+  agentLogLevel: args.agentLogLevel,
 });
 console.log(JSON.stringify(result));
 process.exit(result.lost > 0 ? 1 : 0);

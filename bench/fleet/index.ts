@@ -45,8 +45,8 @@
  */
 export { type Fleet, FleetError, type FleetOptions, type FleetStats, type StopOptions, defaultWorkers, startFleet } from './fleet.js';
 export type { FlockStats } from './pi.js';
-export { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type ProcessFigures, ProcessSampler } from './probes.js';
-export { findPids } from './procstat.js';
+export { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from './probes.js';
+export { pidsListeningOn } from './procstat.js';
 export { type Reconciliation, type SentLog, type StoredLog, mergeLogs, reconcile } from './reconcile.js';
 export { type InfluxTarget, type Services, ServicesError, benchKafka, ensureTopic, loadServices } from './services.js';
 export { type SinkHandle, type SinkRunOptions, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { Delivery } from '../../src/agent/delivery.js';
 import { type RecordSender, SampleProducer } from '../../src/agent/producer.js';
@@ -93,13 +94,51 @@ class SimulatedPi {
 }
 
 /**
- * A set of simulated Pis in this process, sharing one kafkajs client and one
- * SampleProducer, sampled together at the start of every second (as cron on
+ * One real kafkajs producer behind the SampleProducers of every Pi in this
+ * process. Each Pi still sends through its own SampleProducer (its messages,
+ * key, headers, acks=-1, gzip, retries), but connecting happens once, and the
+ * disconnect a SampleProducer does after a failed send is not passed on:
+ * otherwise one Pi's timeout would fail every other Pi's send in flight.
+ */
+class SharedProducer {
+  private real: Producer | undefined;
+  private connecting: Promise<void> | undefined;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  /** What SampleProducer's constructor needs of a Kafka client. */
+  asKafka(): Kafka {
+    return { producer: (config?: ProducerConfig) => this.view(config) } as unknown as Kafka;
+  }
+
+  disconnect(): Promise<void> {
+    return this.real?.disconnect() ?? Promise.resolve();
+  }
+
+  private view(config?: ProducerConfig): Producer {
+    this.real ??= this.kafka.producer(config);
+    const real = this.real;
+    const view: Pick<Producer, 'connect' | 'send' | 'disconnect'> = {
+      connect: () =>
+        (this.connecting ??= real.connect().catch((err: Error) => {
+          this.connecting = undefined;
+          throw err;
+        })),
+      send: (record) => real.send(record),
+      disconnect: async () => undefined,
+    };
+    return view as Producer;
+  }
+}
+
+/**
+ * A set of simulated Pis in this process, each with its own SampleProducer
+ * over one shared kafkajs producer, sampled together at the start of every second (as cron on
  * NTP-synced Pis does).
  */
 export class Flock {
   private readonly pis: SimulatedPi[];
-  private readonly producer: SampleProducer;
+  private readonly producer: SharedProducer;
   private readonly spoolRoot: string;
   private timer: NodeJS.Timeout | undefined;
   private nextTick = 0;
@@ -107,9 +146,10 @@ export class Flock {
 
   constructor(options: FlockOptions) {
     const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
-    this.producer = new SampleProducer(benchKafka(options.brokers, options.clientId), { topic: options.topic });
+    this.producer = new SharedProducer(benchKafka(options.brokers, options.clientId));
     this.spoolRoot = mkdtempSync(join(tmpdir(), 'tower-fleet-'));
-    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), this.producer, logger));
+    const kafka = this.producer.asKafka();
+    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic }), logger));
   }
 
   start(): void {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
 import type { InfluxTarget } from './services.js';
-import { hostIn, influxQuery } from './stored.js';
+import { escapeRegex, influxQuery } from './stored.js';
 import { mean, percentile, round } from './summary.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,22 +20,35 @@ export interface ProcessFigures {
  * pids are asked for on every sample, so restarted processes are followed;
  * a group's figures are the sum over its processes.
  */
+export interface MachineFigures {
+  /** Both cores' busy share, mean and highest 1-s value. */
+  busy_percent: number;
+  busy_percent_max: number;
+  /** CPU ms per second used by processes outside the groups (others' builds and tests on a shared machine). */
+  others_cpu_ms_per_s: number;
+  /** Share of the time some runnable task waited for a CPU (/proc/pressure/cpu "some"); NaN without PSI. */
+  cpu_pressure_percent: number;
+}
+
 export class ProcessSampler {
-  /** Last CPU reading per group and pid (a pid may be in two groups). */
-  private readonly last = new Map<string, number>();
+  /** Last CPU reading per pid. */
+  private readonly last = new Map<number, number>();
   private readonly cpu = new Map<string, number[]>();
   private readonly rss = new Map<string, number[]>();
-  private readonly machine: number[] = [];
+  private readonly busy: number[] = [];
+  private readonly others: number[] = [];
   private lastAt = Date.now();
   private lastMachine = readMachine();
+  private readonly startedAt = Date.now();
+  private readonly startPressureUs = readCpuPressureUs();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly groups: Record<string, () => readonly number[]>) {
-    for (const [name, pids] of Object.entries(groups)) for (const pid of pids()) this.last.set(`${name}:${pid}`, readCpuMs(pid) ?? 0);
+    for (const pids of Object.values(groups)) for (const pid of pids()) this.last.set(pid, readCpuMs(pid) ?? 0);
     this.timer = setInterval(() => this.sample(), 1000);
   }
 
-  stop(): { processes: Record<string, ProcessFigures>; machine_busy_percent: number; machine_busy_percent_max: number } {
+  stop(): { processes: Record<string, ProcessFigures>; machine: MachineFigures } {
     clearInterval(this.timer);
     const processes: Record<string, ProcessFigures> = {};
     for (const name of Object.keys(this.groups)) {
@@ -43,35 +56,56 @@ export class ProcessSampler {
       const rss = this.rss.get(name) ?? [];
       processes[name] = { cpu_ms_per_s: round(mean(cpu)), cpu_ms_per_s_max: round(Math.max(...cpu)), rss_mb_mean: round(mean(rss)), rss_mb_peak: round(Math.max(...rss)) };
     }
-    return { processes, machine_busy_percent: round(mean(this.machine)), machine_busy_percent_max: round(Math.max(...this.machine)) };
+    const pressure = ((readCpuPressureUs() - this.startPressureUs) / 1000 / (Date.now() - this.startedAt)) * 100;
+    return {
+      processes,
+      machine: { busy_percent: round(mean(this.busy)), busy_percent_max: round(Math.max(...this.busy)), others_cpu_ms_per_s: round(mean(this.others)), cpu_pressure_percent: round(pressure) },
+    };
   }
 
   private sample(): void {
     const now = Date.now();
     const seconds = (now - this.lastAt) / 1000;
     this.lastAt = now;
-    const machine = readMachine();
-    const total = machine.total - this.lastMachine.total;
-    if (total > 0) this.machine.push(((machine.busy - this.lastMachine.busy) / total) * 100);
-    this.lastMachine = machine;
+    const used = new Map<number, { cpuMs: number; rssMb: number }>();
     for (const [name, pids] of Object.entries(this.groups)) {
       let cpuMs = 0;
       let rssMb = 0;
       let alive = 0;
       for (const pid of pids()) {
-        const used = readCpuMs(pid);
-        const rss = readRssMb(pid);
-        if (used === undefined || rss === undefined) continue;
+        let figures = used.get(pid);
+        if (!figures) {
+          const cpu = readCpuMs(pid);
+          const rss = readRssMb(pid);
+          if (cpu === undefined || rss === undefined) continue;
+          figures = { cpuMs: cpu - (this.last.get(pid) ?? cpu), rssMb: rss };
+          this.last.set(pid, cpu);
+          used.set(pid, figures);
+        }
         alive += 1;
-        const key = `${name}:${pid}`;
-        cpuMs += used - (this.last.get(key) ?? used);
-        this.last.set(key, used);
-        rssMb += rss;
+        cpuMs += figures.cpuMs;
+        rssMb += figures.rssMb;
       }
       if (alive === 0) continue;
       push(this.cpu, name, cpuMs / seconds);
       push(this.rss, name, rssMb);
     }
+    const machine = readMachine();
+    const total = machine.total - this.lastMachine.total;
+    const busyTicks = machine.busy - this.lastMachine.busy;
+    this.lastMachine = machine;
+    if (total <= 0) return;
+    this.busy.push((busyTicks / total) * 100);
+    const ours = [...used.values()].reduce((sum, f) => sum + f.cpuMs, 0);
+    this.others.push(Math.max(0, (busyTicks * 10 - ours) / seconds));
+  }
+}
+
+function readCpuPressureUs(): number {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -167,11 +201,11 @@ export interface LatencyFigures {
 
 /**
  * bench/sink.ts' method: poll InfluxDB for new points of a few hosts and take
- * (time first seen) − (sample time). Resolution is the poll interval plus the
- * query time; watching a subset keeps the probe's own load on InfluxDB small.
+ * (time first seen) − (sample time). Resolution is the poll interval (100 ms)
+ * plus the query time; watching a subset keeps the probe's own load on
+ * InfluxDB small. Every sample of the watched hosts that lands is measured.
  */
 export class LatencyProbe {
-  private readonly seen = new Set<string>();
   private readonly latencies: number[] = [];
   private stopped = false;
   private readonly loop: Promise<void>;
@@ -199,24 +233,27 @@ export class LatencyProbe {
 
   private async run(): Promise<void> {
     if (this.hosts.length === 0) return;
-    let since = this.fromMs;
+    // A host's samples land in order (one partition, written in order), so a
+    // poll needs only points newer than the newest seen of the slowest host.
+    const newest = new Map(this.hosts.map((host) => [host, this.fromMs - 1]));
+    const hostRegex = `/^(${this.hosts.map(escapeRegex).join('|')})$/`;
     while (!this.stopped) {
       const tick = Date.now();
+      const since = Math.min(...newest.values());
       try {
-        const series = await influxQuery(this.influx, `SELECT "CPU_Usage" FROM "${this.influx.measurement}" WHERE ${hostIn(this.hosts)} AND time >= ${since}ms GROUP BY "host"`);
+        const series = await influxQuery(this.influx, `SELECT "CPU_Usage" FROM "${this.influx.measurement}" WHERE "host" =~ ${hostRegex} AND time > ${since}ms GROUP BY "host"`);
         const now = Date.now();
-        let newest = since;
         for (const s of series) {
+          const host = s.tags?.host ?? '';
+          const seen = newest.get(host) ?? Number.POSITIVE_INFINITY;
+          let latest = seen;
           for (const [time] of s.values) {
-            const key = `${s.tags?.host}@${time}`;
-            if (this.seen.has(key)) continue;
-            this.seen.add(key);
+            if (time <= seen) continue;
             this.latencies.push(now - time);
-            newest = Math.max(newest, time);
+            latest = Math.max(latest, time);
           }
+          newest.set(host, latest);
         }
-        // Points can land out of order across hosts; look back a few seconds.
-        since = Math.max(since, newest - 5_000);
       } catch {
         // InfluxDB restarting (drills): try again next time.
       }

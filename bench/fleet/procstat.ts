@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** USER_HZ: clock ticks per second in /proc/<pid>/stat (100 on Linux for x86 and ARM). */
 const CLOCK_TICKS = 100;
@@ -36,16 +36,54 @@ export function readRssMb(pid: number): number | undefined {
   }
 }
 
-/** Pids whose command line contains `needle` (e.g. `kafka.Kafka`, `influxd`). */
-export function findPids(needle: string): number[] {
-  const pids: number[] = [];
+/** Socket inodes of TCP sockets listening on `ports`, from the text of /proc/net/tcp or tcp6. */
+export function parseListeningInodes(table: string, ports: ReadonlySet<number>): string[] {
+  const inodes: string[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const local = cols[1];
+    if (!local || cols[3] !== '0A') continue; // 0A = LISTEN
+    if (ports.has(Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16))) inodes.push(cols[9] as string);
+  }
+  return inodes;
+}
+
+/**
+ * Pids of the processes listening on `ports` (e.g. the brokers' 9090-9092, or
+ * InfluxDB's 8086): this names the servers a run uses even when other
+ * instances of the same programs run on the machine.
+ */
+export function pidsListeningOn(ports: readonly number[]): number[] {
+  const wanted = new Set(ports);
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const inode of parseListeningInodes(readFileSync(table, 'utf8'), wanted)) inodes.add(`socket:[${inode}]`);
+    } catch {
+      // no IPv6
+    }
+  }
+  const pids = new Set<number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle)) pids.push(Number(entry));
+      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+        if (inodes.has(safeReadlink(`/proc/${entry}/fd/${fd}`))) {
+          pids.add(Number(entry));
+          break;
+        }
+      }
     } catch {
-      // the process ended meanwhile
+      // the process ended meanwhile, or is not ours to look into
     }
   }
-  return pids.filter((pid) => pid !== process.pid);
+  return [...pids];
+}
+
+function safeReadlink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startFleet } from './fleet.js';
-import { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type ProcessFigures, ProcessSampler } from './probes.js';
-import { findPids } from './procstat.js';
+import { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from './probes.js';
+import { pidsListeningOn } from './procstat.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
 import { benchKafka, ensureTopic, loadServices } from './services.js';
 import { type SinkHandle, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';
@@ -24,6 +24,8 @@ export interface FleetRunOptions {
   settleS?: number;
   /** Hosts whose end-to-end latency is measured. Default 20. */
   latencyHosts?: number;
+  /** pino level of the simulated agents' log lines (stderr). Default `silent`. */
+  agentLogLevel?: string;
   /** Progress lines on stderr every this many seconds; 0 = none. Default 10. */
   progressS?: number;
 }
@@ -51,8 +53,8 @@ export interface FleetRunResult extends Omit<Reconciliation, 'lostExamples' | 'e
    * influxd, runner (this process: probes and, with workers = 0, the Pis too).
    */
   cpu_rss: Record<string, ProcessFigures>;
-  machine_busy_percent: number;
-  machine_busy_percent_max: number;
+  /** The whole machine (2 cores, shared) while the fleet ran. */
+  machine: MachineFigures;
   lost_examples: string[];
   extra_examples: string[];
 }
@@ -80,12 +82,12 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     const lagSampler = await LagSampler.start(kafka, group, topic);
     const groups: Record<string, () => readonly number[]> = {};
     for (const sink of sinks) groups[`sink-${sink.index}`] = () => (sink.pid ? [sink.pid] : []);
-    const brokers = findPids('kafka.Kafka');
-    const influxd = findPids('influxd');
+    const brokers = pidsListeningOn(services.brokers.map((b) => Number(b.split(':')[1])));
+    const influxd = pidsListeningOn([Number(new URL(services.influx.url).port || 80)]);
     Object.assign(groups, { fleet: () => fleetPids, kafka: () => brokers, influxd: () => influxd, runner: () => [process.pid] });
     const processes = new ProcessSampler(groups);
 
-    const fleet = await startFleet({ agents: options.agents, brokers: services.brokers, topic, hostPrefix: options.hostPrefix ?? `fleet-${tag}-`, workers: options.workers });
+    const fleet = await startFleet({ agents: options.agents, brokers: services.brokers, topic, hostPrefix: options.hostPrefix ?? `fleet-${tag}-`, workers: options.workers, logLevel: options.agentLogLevel });
     stopFleet = () => fleet.stop({ drainMs: 0, graceMs: 1_000 });
     fleetPids = fleet.pids;
     const latencyHosts = fleet.hosts.slice(0, options.latencyHosts ?? 20);
@@ -131,8 +133,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       latency,
       lag,
       cpu_rss: figures.processes,
-      machine_busy_percent: figures.machine_busy_percent,
-      machine_busy_percent_max: figures.machine_busy_percent_max,
+      machine: figures.machine,
       lost_examples: lostExamples,
       extra_examples: extraExamples,
     };

@@ -18,16 +18,11 @@ export async function influxQuery(influx: InfluxTarget, q: string): Promise<Seri
   return result?.series ?? [];
 }
 
-const escapeRegex = (text: string) => text.replace(/[\\/^$.*+?()[\]{}|]/g, '\\$&');
+export const escapeRegex = (text: string) => text.replace(/[\\/^$.*+?()[\]{}|]/g, '\\$&');
 
 /** InfluxQL condition: host tag starting with `prefix`, time in [fromMs, toMs]. */
 function where(prefix: string, fromMs: number, toMs: number): string {
   return `"host" =~ /^${escapeRegex(prefix)}/ AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`;
-}
-
-/** InfluxQL condition: host tag one of `hosts`. */
-export function hostIn(hosts: readonly string[]): string {
-  return `"host" =~ /^(${hosts.map(escapeRegex).join('|')})$/`;
 }
 
 /** Distinct points (one per host and time) of hosts starting with `hostPrefix` in [fromMs, toMs]. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeLogs, reconcile } from '../../bench/fleet/reconcile.js';
-import { parseCpuMs, parseMachineTicks } from '../../bench/fleet/procstat.js';
+import { parseCpuMs, parseListeningInodes, parseMachineTicks } from '../../bench/fleet/procstat.js';
 import { percentile } from '../../bench/fleet/summary.js';
 
 const log = (entries: Record<string, number[]>) => new Map(Object.entries(entries));
@@ -59,4 +59,16 @@ test('CPU time of a process from /proc/<pid>/stat, with spaces and parentheses i
 test('busy share of the machine from /proc/stat', () => {
   const stat = 'cpu  100 5 45 800 50 0 0 0 0 0\ncpu0 50 2 20 400 25 0 0 0 0 0\n';
   assert.deepEqual(parseMachineTicks(stat), { busy: 150, total: 1000 });
+});
+
+test('listening sockets on the wanted ports, from /proc/net/tcp', () => {
+  const table = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 0100007F:1F96 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0000000000000000 100 0 0 10 0',
+    '   1: 00000000:2382 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2222 1 0000000000000000 100 0 0 10 0',
+    '   2: 0100007F:2382 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 3333 1 0000000000000000 100 0 0 10 0',
+  ].join('\n');
+  // 0x1F96 = 8086, 0x2382 = 9090; the third line is an established connection, not a listener.
+  assert.deepEqual(parseListeningInodes(table, new Set([8086, 9090])), ['1111', '2222']);
+  assert.deepEqual(parseListeningInodes(table, new Set([9091])), []);
 });
