@@ -4,6 +4,22 @@ import { decodeSample, sampleHeaders } from '../schema/sample.js';
 export interface SampleProducerOptions {
   /** Topic the samples go to. Default `resource`. */
   topic: string;
+  /** Requests whose samples add up to at least this many bytes are gzipped. Default 1024. */
+  compressFromBytes?: number;
+}
+
+/** Below this, gzip saves nothing: one ~200-byte sample grows by its header. */
+export const COMPRESS_FROM_BYTES = 1024;
+
+/**
+ * gzip for a spool backlog, none for the lone live sample: compressing one
+ * sample costs the Pi about as much CPU as reading the machine and makes the
+ * request no smaller.
+ */
+export function compressionFor(records: Uint8Array[], fromBytes = COMPRESS_FROM_BYTES): CompressionTypes {
+  let bytes = 0;
+  for (const record of records) bytes += record.byteLength;
+  return bytes >= fromBytes ? CompressionTypes.GZIP : CompressionTypes.None;
 }
 
 /** Sends encoded samples somewhere; rejects when they were not all accepted. */
@@ -42,7 +58,7 @@ export class SampleProducer implements RecordSender {
       await this.producer.send({
         topic: this.options.topic,
         acks: -1,
-        compression: CompressionTypes.GZIP,
+        compression: compressionFor(records, this.options.compressFromBytes),
         messages: records.map((value) => ({ key: decodeSample(value).host, value: Buffer.from(value), headers: sampleHeaders() })),
       });
     } catch (err) {

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { CompressionTypes } from 'kafkajs';
+import { COMPRESS_FROM_BYTES, compressionFor } from '../../src/agent/producer.js';
+import { SCHEMA_VERSION, encodeSample } from '../../src/schema/sample.js';
+
+const sample = (time: number) =>
+  encodeSample({
+    v: SCHEMA_VERSION,
+    host: 'raspberrypi',
+    time,
+    fields: { CPU_Usage: 3.5, memory: 3_612_344, mem_used_percent: 9.1, load1: 0.12, tx: 123_456_789, rx: 987_654_321, tx_dropped: 0, rx_dropped: 0, txError: 0, rxError: 0, disk: 41.3, temp: 48.7 },
+  });
+
+test('a lone live sample is sent uncompressed: gzip would make it bigger', () => {
+  const one = sample(Date.now());
+  assert.ok(gzipSync(one).byteLength >= one.byteLength * 0.9, 'gzip shrinks one sample after all; revisit the threshold');
+  assert.equal(compressionFor([one]), CompressionTypes.None);
+});
+
+test('a spool backlog is gzipped', () => {
+  const backlog = Array.from({ length: 60 }, (_, i) => sample(1_700_000_000_000 + i * 1000));
+  const raw = backlog.reduce((n, r) => n + r.byteLength, 0);
+  assert.ok(raw >= COMPRESS_FROM_BYTES);
+  assert.ok(gzipSync(Buffer.concat(backlog)).byteLength < raw / 2, 'a backlog compresses well');
+  assert.equal(compressionFor(backlog), CompressionTypes.GZIP);
+});
+
+test('the threshold counts bytes across records and can be changed', () => {
+  const six = Array.from({ length: 6 }, (_, i) => sample(i));
+  assert.equal(compressionFor(six), CompressionTypes.GZIP, `${six.length} samples of ~${six[0]?.byteLength} bytes`);
+  assert.equal(compressionFor(six, 1_000_000), CompressionTypes.None);
+  assert.equal(compressionFor([], 0), CompressionTypes.GZIP);
+});
