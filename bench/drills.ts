@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DrillUsageError, parseDrillArgs } from './drills/args.js';
 import { repairStackSync } from './drills/faults.js';
+import { killPisSync } from './drills/netnsPi.js';
 import { type DrillLine, runDrill } from './drills/runDrill.js';
 import { loadStack } from './drills/stack.js';
 import { summarize } from './drills/verdict.js';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
   progress(`stack ${stack.stateDir}: brokers ${stack.services.brokers.join(',')}, InfluxDB ${stack.services.influx.url}; these services WILL be stopped and restarted`);
   const bail = (why: string, code: number) => {
     progress(`${why}: putting the stack back together and exiting`);
+    killPisSync();
     for (const problem of repairStackSync(stack)) progress(problem);
     process.exit(code);
   };

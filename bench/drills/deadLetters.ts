@@ -18,7 +18,7 @@ export interface BurstLetters {
   found: number;
   /** Of those, how many carry no reason. */
   withoutReason: number;
-  /** One reason per kind seen, for the report. */
+  /** One reason per kind seen (the first 8 kinds), for the report. */
   reasons: string[];
 }
 
@@ -40,7 +40,7 @@ export async function burstLetters(kafka: Kafka, topic: string, from: Map<number
         const reason = message.headers?.[DLQ_HEADERS.reason]?.toString() ?? '';
         if (reason.length === 0) result.withoutReason += 1;
         const kind = reason.replace(/[0-9]+/g, 'N').slice(0, 40);
-        if (reason && !kinds.has(kind)) {
+        if (reason && !kinds.has(kind) && kinds.size < 8) {
           kinds.add(kind);
           result.reasons.push(reason.slice(0, 120));
         }

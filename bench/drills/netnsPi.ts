@@ -27,6 +27,9 @@ export class AgentStopError extends Error {
  * own, with its own spool, reaching the brokers across a veth link that the
  * drill can cut. Needs root and `npm run build`.
  */
+/** Pis started and not yet destroyed, for killPisSync on an abrupt exit. */
+const started = new Set<NetnsPi>();
+
 export class NetnsPi {
   private readonly ns: PiNamespace;
   private readonly spoolDir: string;
@@ -45,6 +48,7 @@ export class NetnsPi {
     this.ns.create();
     const args = ['run', '--host', this.host, '--spool-dir', this.spoolDir, '--brokers', this.brokers.join(',')];
     this.agent = startProgram('agent', args, { TOWER_LOG_LEVEL: 'info' }, this.ns.command());
+    started.add(this);
   }
 
   setLink(up: boolean): void {
@@ -70,9 +74,25 @@ export class NetnsPi {
   /** Stops the agent if it still runs, removes the namespace, its link and the spool. */
   async destroy(): Promise<void> {
     if (this.agent && this.alive) await this.agent.stop();
+    this.removeSync();
+  }
+
+  /** SIGKILLs the agent and removes the namespace, its link and the spool, without waiting. */
+  killSync(): void {
+    if (this.alive) this.agent?.child.kill('SIGKILL');
+    this.removeSync();
+  }
+
+  private removeSync(): void {
     this.ns.destroy();
     rmSync(this.spoolDir, { recursive: true, force: true });
+    started.delete(this);
   }
+}
+
+/** For exit paths: kills every drill Pi still running and removes its namespace. */
+export function killPisSync(): void {
+  for (const pi of [...started]) pi.killSync();
 }
 
 /** Time (ms) of the newest point of `host` in InfluxDB, or undefined if it has none. */

@@ -43,7 +43,7 @@ export class DrillError extends Error {
  * topic's end, a fleet of simulated Pis streaming into `resource`, and a
  * watcher that looks at the backlog (samples spooled by the fleet plus the
  * group's lag) once a second. `notDrained` lets a drill add its own condition
- * (a real Pi's spool), which marks a look as not drained while it holds.
+ * (a real Pi's spool), which marks a look as held, not drained, while it holds.
  */
 export class DrillStream {
   readonly group: string;
@@ -137,7 +137,7 @@ export class DrillStream {
       const started = Date.now();
       const [lag, held] = await Promise.all([this.lag.lag(), this.notDrained().catch(() => true)]);
       const spooled = this.fleet?.stats().spooled ?? 0;
-      this.observations.push({ atMs: started, backlog: held ? Number.POSITIVE_INFINITY : lag + spooled });
+      this.observations.push({ atMs: started, backlog: lag + spooled, held });
       await sleep(Math.max(0, 1_000 - (Date.now() - started)));
     }
   }

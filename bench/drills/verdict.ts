@@ -74,6 +74,8 @@ export function reconcileCounts(sent: number, stored: number): Reconciled {
 export interface BacklogObservation {
   atMs: number;
   backlog: number;
+  /** A drill's own condition says not drained, whatever the backlog (a real Pi's spool still sending). */
+  held?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export function steadyBacklog(beforeFault: BacklogObservation[], floor: number):
  */
 export function recoveryMs(faultEndMs: number, observations: BacklogObservation[], threshold: number, holdMs: number): number | undefined {
   const after = observations.filter((o) => o.atMs >= faultEndMs).sort((a, b) => a.atMs - b.atMs);
-  const drained = (o: BacklogObservation) => Number.isFinite(o.backlog) && o.backlog <= threshold;
+  const drained = (o: BacklogObservation) => !o.held && Number.isFinite(o.backlog) && o.backlog <= threshold;
   for (let i = 0; i < after.length; i += 1) {
     const start = after[i] as BacklogObservation;
     if (!drained(start)) continue;

@@ -75,9 +75,15 @@ test('looks before the fault end, unreadable looks and unordered input are handl
   assert.equal(recoveryMs(10_000, [], 100, 2000), undefined);
 });
 
+test("a drill's own hold keeps a look from counting as drained, however small the backlog", () => {
+  const looks = series(10_000, [5, 5, 5, 5, 5]).map((o, i) => ({ ...o, held: i < 2 }));
+  assert.equal(recoveryMs(10_000, looks, 100, 2000), 2000);
+  assert.equal(steadyBacklog(looks, 1), 5);
+});
+
 test('the peak backlog of a window skips unreadable looks and counts them', () => {
-  const looks = [...series(0, [10, 20]), ...series(2_000, [400, Number.NaN, Number.POSITIVE_INFINITY, 900, 50])];
-  assert.deepEqual(peakBacklog(looks, 2_000, 6_000), { peak: 900, unreadable: 2 });
+  const looks = [...series(0, [10, 20]), ...series(2_000, [400, Number.NaN, 700, 900, 50])];
+  assert.deepEqual(peakBacklog(looks, 2_000, 6_000), { peak: 900, unreadable: 1 });
   assert.deepEqual(peakBacklog(looks, 100_000, 200_000), { peak: 0, unreadable: 0 });
 });
 
