@@ -57,6 +57,7 @@ export const SINK_DEFAULTS = {
 } as const;
 
 const STOP_GRACE_MS = 5_000;
+const FETCH_BYTES_PER_PARTITION = 256 * 1024;
 
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */
 export async function runSink(options: SinkOptions, logger: Logger): Promise<void> {
@@ -65,7 +66,17 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
   const stopSignal = waitForSignal();
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   // A 10 s session (kafkajs default 30 s) hands a crashed sink's partitions to the others sooner.
-  const consumer = kafka.consumer({ groupId: options.group, maxWaitTimeInMs: options.lingerMs, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 3_000 });
+  const consumer = kafka.consumer({
+    groupId: options.group,
+    maxWaitTimeInMs: options.lingerMs,
+    minBytes: 1,
+    // A fetch is decoded whole, and gzip packs ~50,000 samples into kafkajs' default 1 MB per
+    // partition; 256 KB still fills several 5,000-point writes and keeps the heap small.
+    maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+    maxBytes: 3 * FETCH_BYTES_PER_PARTITION,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3_000,
+  });
   const dlq = new DeadLetterQueue(kafka, options.dlqTopic);
   const stats = new SinkStats();
   const server = options.metricsPort
