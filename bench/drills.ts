@@ -16,6 +16,7 @@ import { repairStackSync } from './drills/faults.js';
 import { killPisSync } from './drills/netnsPi.js';
 import { type DrillLine, runDrill } from './drills/runDrill.js';
 import { loadStack } from './drills/stack.js';
+import { killStreamsSync } from './drills/stream.js';
 import { summarize } from './drills/verdict.js';
 import { benchKafka } from './fleet/index.js';
 import { REPO_ROOT } from './fleet/services.js';
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
   progress(`stack ${stack.stateDir}: brokers ${stack.services.brokers.join(',')}, InfluxDB ${stack.services.influx.url}; these services WILL be stopped and restarted`);
   const bail = (why: string, code: number) => {
     progress(`${why}: putting the stack back together and exiting`);
+    killStreamsSync();
     killPisSync();
     for (const problem of repairStackSync(stack)) progress(problem);
     process.exit(code);

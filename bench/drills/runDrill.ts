@@ -15,7 +15,7 @@ export type DrillLine = ReturnType<typeof toLine>;
  */
 export async function runDrill(id: DrillId, ctx: DrillContext, tag: string): Promise<DrillLine> {
   const spec = DRILLS[id](ctx);
-  const stream = new DrillStream({ stack: ctx.stack, kafka: ctx.kafka, agents: ctx.agents, tag });
+  const stream = new DrillStream({ stack: ctx.stack, kafka: ctx.kafka, agents: ctx.agents, tag, progress: ctx.progress });
   let fault: Fault | undefined;
   let steady = 0;
   try {

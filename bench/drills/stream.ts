@@ -32,6 +32,16 @@ export interface StreamOptions {
   holdMs?: number;
   /** Longest watch after the fault's end. Default 120 000 ms. */
   watchMs?: number;
+  /** Where the watcher reports the backlog every 10 s while it waits. */
+  progress: (message: string) => void;
+}
+
+/** Streams started and not yet closed, for killStreamsSync on an abrupt exit. */
+const open = new Set<DrillStream>();
+
+/** For exit paths: SIGKILLs the sinks and fleet workers of every open stream, so that a repair runs on a quiet machine. */
+export function killStreamsSync(): void {
+  for (const stream of open) stream.killSync();
 }
 
 export class DrillError extends Error {
@@ -56,6 +66,7 @@ export class DrillStream {
   private watching = true;
   private watcher: Promise<void> | undefined;
   private readonly startedAt = Date.now();
+  private lastLook = { lag: Number.NaN, spooled: 0, held: false };
   notDrained: () => Promise<boolean> = async () => false;
 
   constructor(readonly options: StreamOptions) {
@@ -66,6 +77,7 @@ export class DrillStream {
 
   async start(): Promise<void> {
     const { kafka, stack, agents } = this.options;
+    open.add(this);
     await startGroupAtEnd(kafka, this.group, 'resource');
     this.sinks = startSinks(this.options.sinks ?? 2, { topic: 'resource', group: this.group, env: stack.services.env });
     if (!(await waitForGroup(kafka, this.group, this.sinks.length, 60_000))) {
@@ -90,7 +102,15 @@ export class DrillStream {
   async recovery(faultEndMs: number, threshold: number): Promise<number | undefined> {
     const holdMs = this.options.holdMs ?? 3_000;
     const watchMs = this.options.watchMs ?? 120_000;
-    while (!doneWatching(faultEndMs, this.observations, threshold, holdMs, Date.now(), watchMs)) await sleep(500);
+    let reported = Date.now();
+    while (!doneWatching(faultEndMs, this.observations, threshold, holdMs, Date.now(), watchMs)) {
+      await sleep(500);
+      if (Date.now() - reported >= 10_000) {
+        reported = Date.now();
+        const { lag, spooled, held } = this.lastLook;
+        this.options.progress(`backlog: lag ${lag}, spooled in the fleet ${spooled}${held ? ', held by the drill' : ''}; drained at ≤ ${threshold}`);
+      }
+    }
     return recoveryMs(faultEndMs, this.observations, threshold, holdMs);
   }
 
@@ -100,7 +120,8 @@ export class DrillStream {
    */
   async finish(): Promise<Reconciliation & { unsentAtStop: number; lagAtEnd: number }> {
     const fleet = this.fleet as Fleet;
-    const sent = await fleet.stop({ drainMs: 30_000 });
+    // A loaded machine drains slowly; what is still spooled after this is reported, not counted as sent.
+    const sent = await fleet.stop({ drainMs: 60_000 });
     this.sent = sent;
     const unsentAtStop = fleet.stats().spooled;
     const lagAtEnd = await this.drainLag(90_000);
@@ -130,6 +151,19 @@ export class DrillStream {
     await this.watcher;
     await stopSinks(this.sinks);
     await this.lag.close();
+    open.delete(this);
+  }
+
+  killSync(): void {
+    for (const sink of this.sinks) sink.kill('SIGKILL');
+    for (const pid of this.fleet?.pids ?? []) {
+      if (pid === process.pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   private async watch(): Promise<void> {
@@ -138,6 +172,7 @@ export class DrillStream {
       const [lag, held] = await Promise.all([this.lag.lag(), this.notDrained().catch(() => true)]);
       const spooled = this.fleet?.stats().spooled ?? 0;
       this.observations.push({ atMs: started, backlog: lag + spooled, held });
+      this.lastLook = { lag, spooled, held };
       await sleep(Math.max(0, 1_000 - (Date.now() - started)));
     }
   }
