@@ -24,7 +24,8 @@
  *   else one per 1,000, at most 4); logLevel of the agents (default silent).
  *   Each Pi has its own host name, its own Spool (in a temp dir, removed on stop) and its own Delivery;
  *   the Pis of one process share one kafkajs client and one SampleProducer. Samples are taken for all
- *   Pis at the start of every second; fields are synthetic, times are Date.now().
+ *   Pis at the start of every second; a second this process reaches late (waiting for CPU) is still sampled,
+ *   up to 10 s late, later ones are skipped and counted. Fields are synthetic, times are Date.now().
  *   Fleet: hostPrefix, hosts, startedAt (first sample due, ms), pids (of the processes running Pis),
  *   stats() (enqueued, sent, sendErrors, spooled, missedTicks, missedSamples, tickLagMaxMs, silentWorkers),
  *   stop({ drainMs = 15 000, graceMs = 3 000 }) → SentLog: stops sampling, lets the spools drain,

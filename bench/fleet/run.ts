@@ -40,8 +40,9 @@ export interface FleetRunResult extends Omit<Reconciliation, 'lostExamples' | 'e
   started: string;
   /** Samples still in the agents' spools when the fleet stopped (neither sent nor lost). */
   unsent: number;
-  /** Samples the simulator could not take because its event loop ran late. */
+  /** Samples not taken because the simulator fell more than 10 s behind (late seconds up to that are caught up on). */
   missed_samples: number;
+  /** Latest a second was sampled after it began, ms. */
   tick_lag_max_ms: number;
   send_errors: number;
   /** Seconds from the fleet's stop until InfluxDB held everything sent (or the settle limit). */
