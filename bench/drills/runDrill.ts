@@ -1,7 +1,7 @@
 import { DRILL_NAMES, type DrillId } from './args.js';
 import { type Accounting, DRILLS, type DrillContext, type Fault } from './catalog.js';
 import { DrillStream } from './stream.js';
-import { type DrillMeasurement, type DrillReport, combine, judge, peakBacklog } from './verdict.js';
+import { type DrillMeasurement, type DrillReport, combine, judge, peakBacklog, recoveryMs } from './verdict.js';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
 
@@ -45,6 +45,8 @@ export async function runDrill(id: DrillId, ctx: DrillContext, tag: string): Pro
     };
     const during = peakBacklog(stream.observations, fault.faultEndMs - fault.faultMs, fault.faultEndMs + (recovery ?? 0));
     const figures = {
+      // For faults the pipeline rides out while they last (a broker down, a burst): when it had caught up again.
+      drained_after_fault_start_s: seconds(recoveryMs(fault.faultEndMs - fault.faultMs, stream.observations, steady, 3_000)),
       peak_backlog: during.peak,
       unreadable_looks: during.unreadable,
       duplicates: fleet.duplicates, lostExamples: fleet.lostExamples, extraExamples: fleet.extraExamples,
