@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# Build and run a local Chronograf 1.10 (HTTP API only) for Tower's tests.
+#
+# Usage: scripts/services/chronograf.sh install
+#        scripts/services/chronograf.sh start [--port N] [--influxdb-url URL] [--resources-path DIR]
+#        scripts/services/chronograf.sh stop|status
+#
+#   install  build chronograf from the Go module proxy and cache the binary in
+#            $TOWER_CACHE_DIR/chronograf/<version>/chronograf; no-op when cached.
+#            The module carries no web UI build (ui/build is made by yarn in
+#            Chronograf's own release process), so the binary embeds a one-page
+#            stand-in: the REST API is complete, the browser UI is not there.
+#   start    run it on 127.0.0.1:PORT with its bolt database under
+#            $TOWER_STATE_DIR/chronograf and --resources-path DIR, the way
+#            deploy/nuc/compose.yaml runs the chronograf image: INFLUXDB_URL
+#            and TOWER_V1_PASSWORD in its environment, which the .src file in
+#            DIR is templated with. Writes $TOWER_STATE_DIR/chronograf.env.
+#   stop     stop the server started by `start`.
+#   status   print running/stopped; exit 0 when running, 1 otherwise.
+#
+# Options of start (and their environment fallbacks):
+#   --port            TOWER_CHRONOGRAF_PORT  (default: 8888)
+#   --influxdb-url    TOWER_INFLUX_URL       (default: http://127.0.0.1:8086)
+#   --resources-path  TOWER_CHRONOGRAF_RESOURCES (default: deploy/nuc/chronograf)
+#
+# Environment:
+#   TOWER_CACHE_DIR    binary cache    (default: $HOME/.cache/tower)
+#   TOWER_STATE_DIR    data, logs, pid (default: $PWD/.tower)
+#   TOWER_V1_PASSWORD  the v1 user's password; when unset, read from
+#                      $TOWER_STATE_DIR/influxdb.env (written by influxdb.sh).
+#                      Never put on a command line, never printed.
+set -euo pipefail
+shopt -s inherit_errexit
+
+readonly CHRONOGRAF_VERSION="1.10.2"
+readonly CHRONOGRAF_MODULE="github.com/influxdata/chronograf"
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE_DIR="$(realpath -m "${TOWER_STATE_DIR:-$PWD/.tower}")"
+readonly REPO_DIR STATE_DIR
+readonly CACHE_DIR="${TOWER_CACHE_DIR:-$HOME/.cache/tower}"
+
+readonly CHRONO_CACHE="$CACHE_DIR/chronograf"
+readonly CHRONOGRAF="$CHRONO_CACHE/$CHRONOGRAF_VERSION/chronograf"
+readonly BUILD_LOG="$CHRONO_CACHE/build-$CHRONOGRAF_VERSION.log"
+
+readonly DATA_DIR="$STATE_DIR/chronograf"
+readonly ENV_FILE="$STATE_DIR/chronograf.env"
+readonly LOG_FILE="$STATE_DIR/logs/chronograf.log"
+readonly PID_FILE="$STATE_DIR/run/chronograf.pid"
+
+readonly HEALTH_TIMEOUT_S=60
+readonly STOP_TIMEOUT_S=15
+
+APT_UPDATED=0
+WORK_DIR=""
+LAUNCHED_PID=""
+# Set by parse_start_args.
+PORT=""
+INFLUX_URL=""
+RESOURCES=""
+URL=""
+
+# ---------------------------------------------------------------- helpers --
+
+log() { printf '[chronograf] %s\n' "$*"; }
+
+die() {
+  printf '[chronograf] error: %s\n' "$*" >&2
+  exit 1
+}
+
+usage() {
+  printf 'usage: %s install | start [--port N] [--influxdb-url URL] [--resources-path DIR] | stop | status\n' "${0##*/}" >&2
+  exit 2
+}
+
+elapsed() {
+  local secs=$(($(date +%s) - $1))
+  printf '%dm%02ds' $((secs / 60)) $((secs % 60))
+}
+
+shell_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run: $* (no sudo found)"
+  fi
+}
+
+# apt_need CMD PACKAGE...: install the Debian PACKAGEs when CMD is missing.
+apt_need() {
+  local cmd=$1
+  shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 ||
+    die "'$cmd' is missing and apt-get is not available: install $*"
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    log "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
+      die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  log "installing Debian package(s) $* (for $cmd)"
+  as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
+    die "apt-get install $* failed"
+  command -v "$cmd" >/dev/null 2>&1 || die "installed $* but '$cmd' is still missing"
+}
+
+# ---------------------------------------------------------------- install --
+
+# The binary is moved into the cache only after it ran once, and running it
+# costs seconds (its package init compiles Flux's standard library).
+binary_ok() {
+  [[ -x $CHRONOGRAF ]]
+}
+
+build_failed() {
+  printf '[chronograf] error: %s failed; last lines of %s:\n' "$1" "$BUILD_LOG" >&2
+  tail -n 40 "$BUILD_LOG" >&2 || true
+  exit 1
+}
+
+# The UI stand-in: ui/dist.go embeds ui/build/* and refuses to compile
+# without it.
+write_ui_standin() {
+  mkdir -p "$1/ui/build"
+  cat >"$1/ui/build/index.html" <<'EOF'
+<!doctype html>
+<html><head><meta charset="utf-8"><title>Chronograf (API only)</title></head>
+<body><p>This Chronograf was built for Tower's tests without its web UI; the REST API is under /chronograf/v1.</p></body></html>
+EOF
+}
+
+build_chronograf() {
+  local work=$1 info mod_dir ldflags
+  log "downloading $CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION from the Go module proxy"
+  # `go install module@version` cannot be used: it asks the proxy for the
+  # module's version list (to check deprecation), which the proxy refuses,
+  # and the module lacks ui/build anyway. So: build a writable copy.
+  info=$(cd / && GOWORK=off go mod download -json "$CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION" 2>>"$BUILD_LOG") ||
+    build_failed "go mod download $CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION"
+  mod_dir=$(jq -r .Dir <<<"$info")
+  [[ -d $mod_dir ]] || die "go mod download gave no module directory: $info"
+  mkdir -p "$work/src"
+  cp -R "$mod_dir/." "$work/src/"
+  chmod -R u+w "$work/src"
+  write_ui_standin "$work/src"
+  log "go build ./cmd/chronograf"
+  ldflags="-s -w -X main.version=$CHRONOGRAF_VERSION -X main.commit=v$CHRONOGRAF_VERSION"
+  (cd "$work/src" &&
+    GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$work/bin/chronograf" ./cmd/chronograf) \
+    >>"$BUILD_LOG" 2>&1 || build_failed "go build of chronograf"
+  "$work/bin/chronograf" --version >/dev/null 2>&1 || die "the freshly built chronograf does not run"
+}
+
+cleanup_work() {
+  [[ -z $WORK_DIR ]] || rm -rf "$WORK_DIR"
+  WORK_DIR=""
+}
+
+cmd_install() {
+  if binary_ok; then
+    log "cached: $CHRONOGRAF"
+    return 0
+  fi
+  apt_need jq jq
+  apt_need flock util-linux
+  command -v go >/dev/null 2>&1 ||
+    die "'go' not found: install Go >= 1.20 (https://go.dev/doc/install) and retry"
+  mkdir -p "$CHRONO_CACHE"
+  exec 9>"$CHRONO_CACHE/.install.lock"
+  flock 9
+  if binary_ok; then # another install finished while we waited
+    log "cached: $CHRONOGRAF"
+    return 0
+  fi
+  local start
+  start=$(date +%s)
+  WORK_DIR=$(mktemp -d "$CHRONO_CACHE/.build.XXXXXX")
+  trap cleanup_work EXIT
+  : >"$BUILD_LOG"
+  log "building chronograf $CHRONOGRAF_VERSION ($(go version | cut -d' ' -f3)); build log: $BUILD_LOG"
+  build_chronograf "$WORK_DIR"
+  mkdir -p "${CHRONOGRAF%/*}"
+  mv -f "$WORK_DIR/bin/chronograf" "$CHRONOGRAF"
+  cleanup_work
+  trap - EXIT
+  log "installed $CHRONOGRAF ($("$CHRONOGRAF" --version))"
+  log "build took $(elapsed "$start")"
+}
+
+# ------------------------------------------------------------ process mgmt --
+
+our_pid() {
+  local pid
+  [[ -f $PID_FILE ]] || return 1
+  pid=$(<"$PID_FILE")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  alive "$pid" || return 1
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == chronograf ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+alive() {
+  kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+healthy() {
+  curl -fsS --noproxy '*' --max-time 3 -o /dev/null "$URL/ping" 2>/dev/null
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
+show_log_tail() {
+  printf '[chronograf] last lines of %s:\n' "$LOG_FILE" >&2
+  tail -n 30 "$LOG_FILE" >&2 || true
+}
+
+wait_gone() {
+  local pid=$1 i
+  for ((i = 0; i < $2 * 4; i++)); do
+    alive "$pid" || return 0
+    sleep 0.25
+  done
+  ! alive "$pid"
+}
+
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone "$pid" "$STOP_TIMEOUT_S"; then
+    log "chronograf (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 5 || die "chronograf (pid $pid) survived SIGKILL"
+  fi
+  rm -f "$PID_FILE"
+}
+
+# The v1 password from the environment, else from influxdb.sh's env file.
+v1_password() {
+  if [[ -n ${TOWER_V1_PASSWORD:-} ]]; then
+    printf '%s' "$TOWER_V1_PASSWORD"
+    return 0
+  fi
+  local file="$STATE_DIR/influxdb.env" value=""
+  [[ -f $file ]] && value=$(sed -n "s/^TOWER_V1_PASSWORD='\\([^']*\\)'\$/\\1/p" "$file" | tail -n 1)
+  [[ -n $value ]] ||
+    die "TOWER_V1_PASSWORD is not set and $file has none; run npm run services:up, or export it"
+  printf '%s' "$value"
+}
+
+# A clean environment: only what the compose file gives the chronograf
+# container, so no HOST/PORT/… of the caller's shell reaches its flag parser.
+launch() {
+  local password
+  password=$(v1_password)
+  mkdir -p "$DATA_DIR/canned" "$DATA_DIR/protoboards" "${LOG_FILE%/*}" "${PID_FILE%/*}"
+  (cd "$DATA_DIR" &&
+    exec env -i PATH="$PATH" INFLUXDB_URL="$INFLUX_URL" TOWER_V1_PASSWORD="$password" \
+      setsid "$CHRONOGRAF" \
+      --host 127.0.0.1 \
+      --port "$PORT" \
+      --bolt-path "$DATA_DIR/chronograf-v1.db" \
+      --canned-path "$DATA_DIR/canned" \
+      --protoboards-path "$DATA_DIR/protoboards" \
+      --resources-path "$RESOURCES" \
+      --reporting-disabled \
+      --log-level info \
+      </dev/null >>"$LOG_FILE" 2>&1) &
+  printf '%s\n' "$!" >"$PID_FILE"
+}
+
+wait_healthy() {
+  local pid=$1 deadline=$(($(date +%s) + HEALTH_TIMEOUT_S))
+  while ! healthy; do
+    if ! alive "$pid"; then
+      show_log_tail
+      rm -f "$PID_FILE"
+      die "chronograf (pid $pid) exited during startup"
+    fi
+    if (($(date +%s) >= deadline)); then
+      show_log_tail
+      stop_pid "$pid"
+      die "chronograf did not answer $URL/ping within ${HEALTH_TIMEOUT_S}s"
+    fi
+    sleep 0.25
+  done
+}
+
+stop_if_start_failed() {
+  [[ -n $LAUNCHED_PID ]] || return 0
+  if alive "$LAUNCHED_PID"; then
+    log "start failed: stopping chronograf (pid $LAUNCHED_PID)" >&2
+    stop_pid "$LAUNCHED_PID"
+  fi
+}
+
+write_env_file() {
+  local tmp="$ENV_FILE.tmp"
+  printf 'TOWER_CHRONOGRAF_URL=%s\n' "$(shell_quote "$URL")" >"$tmp"
+  mv -f "$tmp" "$ENV_FILE"
+}
+
+parse_start_args() {
+  PORT=${TOWER_CHRONOGRAF_PORT:-8888}
+  INFLUX_URL=${TOWER_INFLUX_URL:-http://127.0.0.1:8086}
+  RESOURCES=${TOWER_CHRONOGRAF_RESOURCES:-$REPO_DIR/deploy/nuc/chronograf}
+  while [[ $# -gt 0 ]]; do
+    [[ $# -ge 2 ]] || usage
+    case $1 in
+      --port) PORT=$2 ;;
+      --influxdb-url) INFLUX_URL=$2 ;;
+      --resources-path) RESOURCES=$2 ;;
+      *) usage ;;
+    esac
+    shift 2
+  done
+  if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
+    die "--port must be 1-65535, got '$PORT'"
+  fi
+  [[ -d $RESOURCES ]] || die "--resources-path $RESOURCES is not a directory"
+  RESOURCES=$(realpath "$RESOURCES")
+  URL="http://127.0.0.1:$PORT"
+}
+
+# ---------------------------------------------------------------- commands --
+
+cmd_start() {
+  local start pid
+  start=$(date +%s)
+  parse_start_args "$@"
+  apt_need curl curl
+  binary_ok || cmd_install
+  if pid=$(our_pid) && healthy; then
+    log "already running (pid $pid) at $URL"
+    write_env_file
+    return 0
+  fi
+  if pid=$(our_pid); then
+    log "chronograf (pid $pid) is running but $URL/ping does not answer; restarting it"
+    stop_pid "$pid"
+  fi
+  rm -f "$PID_FILE"
+  if port_in_use; then
+    die "port $PORT on 127.0.0.1 is already taken by another process (see: ss -ltnp 'sport = :$PORT'); stop it or pass --port"
+  fi
+  log "starting chronograf $CHRONOGRAF_VERSION on $URL (InfluxDB: $INFLUX_URL, resources: $RESOURCES, log: $LOG_FILE)"
+  launch
+  pid=$(<"$PID_FILE")
+  LAUNCHED_PID=$pid
+  trap stop_if_start_failed EXIT
+  wait_healthy "$pid"
+  write_env_file
+  LAUNCHED_PID=""
+  log "ready at $URL (pid $pid) after $(elapsed "$start")"
+}
+
+cmd_stop() {
+  local pid
+  if ! pid=$(our_pid); then
+    rm -f "$PID_FILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping chronograf (pid $pid)"
+  stop_pid "$pid"
+  log "stopped"
+}
+
+cmd_status() {
+  local pid
+  if ! pid=$(our_pid); then
+    echo "stopped"
+    return 1
+  fi
+  echo "running (pid $pid, $(sed -n "s/^TOWER_CHRONOGRAF_URL='\\(.*\\)'\$/\\1/p" "$ENV_FILE" 2>/dev/null))"
+}
+
+main() {
+  [[ $# -ge 1 ]] || usage
+  local cmd=$1
+  shift
+  [[ $cmd == start || $# -eq 0 ]] || usage
+  case $cmd in
+    install) cmd_install ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
