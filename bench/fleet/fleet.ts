@@ -69,8 +69,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     clientId: `tower-fleet-${w}`,
     logLevel: options.logLevel,
   });
-  const startedAt = Math.ceil(Date.now() / 1000) * 1000;
-  if (workers === 0) return inProcess(hostPrefix, hosts, flock(hosts, 0), startedAt);
+  if (workers === 0) return inProcess(hostPrefix, hosts, flock(hosts, 0));
   const slices = Array.from({ length: workers }, (_, w) => hosts.filter((_, i) => i % workers === w));
   const children = await Promise.all(slices.map((slice, w) => startWorker(flock(slice, w), options.startTimeoutMs ?? 30_000)));
   return {
@@ -87,9 +86,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
 }
 
-function inProcess(hostPrefix: string, hosts: string[], options: FlockOptions, startedAt: number): Fleet {
+function inProcess(hostPrefix: string, hosts: string[], options: FlockOptions): Fleet {
   const flock = new Flock(options);
-  flock.start();
+  const startedAt = flock.start();
   return {
     hostPrefix,
     hosts,
@@ -148,7 +147,7 @@ function startWorker(options: FlockOptions, startTimeoutMs: number): Promise<Wor
         handle.reportedAt = Date.now();
       } else if (message.type === 'ready') {
         clearTimeout(timer);
-        handle.startedAt = Math.ceil(Date.now() / 1000) * 1000;
+        handle.startedAt = message.startedAt;
         resolve(handle);
       } else if (message.type === 'failed') {
         clearTimeout(timer);

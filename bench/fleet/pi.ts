@@ -158,9 +158,11 @@ export class Flock {
     this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic }), logger));
   }
 
-  start(): void {
+  /** Starts sampling; returns when the first sample is due (the next whole second), ms. */
+  start(): number {
     this.nextTick = Math.ceil(Date.now() / 1000) * 1000;
     this.schedule();
+    return this.nextTick;
   }
 
   get stats(): FlockStats {

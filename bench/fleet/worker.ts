@@ -5,7 +5,7 @@ import { Flock, type FlockOptions, type FlockStats } from './pi.js';
 
 export type ToWorker = { type: 'start'; options: FlockOptions } | { type: 'stop'; drainMs: number; graceMs: number };
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; startedAt: number }
   | { type: 'stats'; stats: FlockStats }
   | { type: 'stopped'; sent: [string, number[]][]; stats: FlockStats }
   | { type: 'failed'; message: string };
@@ -26,9 +26,9 @@ process.on('message', (message: ToWorker) => {
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'start') {
     flock = new Flock(message.options);
-    flock.start();
+    const startedAt = flock.start();
     reporter = setInterval(() => flock && send({ type: 'stats', stats: flock.stats }), 1000);
-    send({ type: 'ready' });
+    send({ type: 'ready', startedAt });
     return;
   }
   clearInterval(reporter);
