@@ -12,7 +12,7 @@
 #            stand-in: the REST API is complete, the browser UI is not there.
 #   start    run it on 127.0.0.1:PORT with its bolt database under
 #            $TOWER_STATE_DIR/chronograf and --resources-path DIR, the way
-#            deploy/nuc/compose.yaml runs the chronograf image: INFLUXDB_URL
+#            deploy/nuc/compose.yaml runs the chronograf image: TOWER_INFLUX_URL
 #            and TOWER_V1_PASSWORD in its environment, which the .src file in
 #            DIR is templated with. Writes $TOWER_STATE_DIR/chronograf.env.
 #   stop     stop the server started by `start`.
@@ -264,7 +264,7 @@ launch() {
   password=$(v1_password)
   mkdir -p "$DATA_DIR/canned" "$DATA_DIR/protoboards" "${LOG_FILE%/*}" "${PID_FILE%/*}"
   (cd "$DATA_DIR" &&
-    exec env -i PATH="$PATH" INFLUXDB_URL="$INFLUX_URL" TOWER_V1_PASSWORD="$password" \
+    exec env -i PATH="$PATH" TOWER_INFLUX_URL="$INFLUX_URL" TOWER_V1_PASSWORD="$password" \
       setsid "$CHRONOGRAF" \
       --host 127.0.0.1 \
       --port "$PORT" \

@@ -144,7 +144,7 @@ test("Chronograf loads the lab's source and Tower dashboard, and every cell show
     const chronografLog = () => readFileSync(join(stateDir, 'logs', 'chronograf.log'), 'utf8');
 
     // (c) Both files loaded, the source templated from Chronograf's environment.
-    const file = readSource({ INFLUXDB_URL: env.TOWER_INFLUX_URL, TOWER_V1_PASSWORD: env.TOWER_V1_PASSWORD });
+    const file = readSource({ TOWER_INFLUX_URL: env.TOWER_INFLUX_URL, TOWER_V1_PASSWORD: env.TOWER_V1_PASSWORD });
     const { sources } = await api<{ sources: SourceResponse[] }>(base, '/chronograf/v1/sources');
     const source = sources.find((s) => s.id === file.id);
     assert.ok(source, `source ${file.id} not loaded; Chronograf has ${JSON.stringify(sources.map((s) => `${s.id}: ${s.name}`))}\n${chronografLog()}`);

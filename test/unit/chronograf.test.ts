@@ -22,7 +22,7 @@ import {
 } from '../e2e/chronografResources.js';
 
 // What deploy/nuc/compose.yaml gives the chronograf container.
-const COMPOSE_ENV = { INFLUXDB_URL: 'http://influxdb:8086', TOWER_V1_PASSWORD: '0123456789abcdef'.repeat(4) };
+const COMPOSE_ENV = { TOWER_INFLUX_URL: 'http://influxdb:8086', TOWER_V1_PASSWORD: '0123456789abcdef'.repeat(4) };
 const FROM_LABS = 'FROM "Labs"."autogen"."labs"';
 
 test('the resources folder holds exactly the lab source and the Tower dashboard (plus its README)', () => {
@@ -32,7 +32,7 @@ test('the resources folder holds exactly the lab source and the Tower dashboard 
 test('tower.src, templated with the compose environment, is a source Chronograf accepts', () => {
   const source = readSource(COMPOSE_ENV);
   assert.deepEqual(sourceProblems(source), []);
-  assert.equal(source.url, COMPOSE_ENV.INFLUXDB_URL);
+  assert.equal(source.url, COMPOSE_ENV.TOWER_INFLUX_URL);
   assert.equal(source.password, COMPOSE_ENV.TOWER_V1_PASSWORD);
   assert.equal(source.type, 'influx', 'the v1 API with basic auth, not influx-v2 (token)');
   assert.equal(source.username, 'tower');
@@ -44,11 +44,11 @@ test('tower.src, templated with the compose environment, is a source Chronograf 
 test('tower.src keeps its secrets out of the file: both are placeholders', () => {
   const raw = readResource('tower.src');
   assert.match(raw, /"password": "\{\{ \.TOWER_V1_PASSWORD \}\}"/);
-  assert.match(raw, /"url": "\{\{ \.INFLUXDB_URL \}\}"/);
+  assert.match(raw, /"url": "\{\{ \.TOWER_INFLUX_URL \}\}"/);
 });
 
 test('without TOWER_V1_PASSWORD Chronograf would skip tower.src, and the error says what to set', () => {
-  assert.throws(() => readSource({ INFLUXDB_URL: COMPOSE_ENV.INFLUXDB_URL }), (err: unknown) => {
+  assert.throws(() => readSource({ TOWER_INFLUX_URL: COMPOSE_ENV.TOWER_INFLUX_URL }), (err: unknown) => {
     assert.ok(err instanceof ResourceTemplateError);
     assert.match(err.message, /TOWER_V1_PASSWORD is not set/);
     return true;

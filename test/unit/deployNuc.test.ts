@@ -500,7 +500,7 @@ test('chronograf: its resources path is ./chronograf, which is in the repository
   assert.deepEqual(chronograf.command, [`--resources-path=${target}`]);
   const dir = join(NUC, source as string);
   assert.ok(existsSync(dir) && statSync(dir).isDirectory(), `${dir} is missing`);
-  assert.equal(env('chronograf', 'INFLUXDB_URL'), 'http://influxdb:8086');
+  assert.equal(env('chronograf', 'TOWER_INFLUX_URL'), 'http://influxdb:8086');
   assert.match(env('chronograf', 'TOWER_V1_PASSWORD'), /^\$\{TOWER_V1_PASSWORD:\?/);
 });
 
