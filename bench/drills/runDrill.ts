@@ -1,7 +1,7 @@
 import { DRILL_NAMES, type DrillId } from './args.js';
 import { type Accounting, DRILLS, type DrillContext, type Fault } from './catalog.js';
 import { DrillStream } from './stream.js';
-import { type DrillMeasurement, type DrillReport, combine, judge, peakBacklog, recoveryMs } from './verdict.js';
+import { type DrillMeasurement, type DrillReport, combine, judge, peakBacklog } from './verdict.js';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
 
@@ -25,6 +25,7 @@ export async function runDrill(id: DrillId, ctx: DrillContext, tag: string): Pro
     steady = await stream.warmUp();
     fault = await spec.fault(stream);
     const recovery = await stream.recovery(fault.faultEndMs, steady);
+    const whenWatchEnded = { ...stream.lastLook };
     const repairError = await fault.repair.then(
       () => undefined,
       (err: Error) => err.message,
@@ -45,9 +46,10 @@ export async function runDrill(id: DrillId, ctx: DrillContext, tag: string): Pro
     };
     const during = peakBacklog(stream.observations, fault.faultEndMs - fault.faultMs, fault.faultEndMs + (recovery ?? 0));
     const figures = {
-      // For faults the pipeline rides out while they last (a broker down, a burst): when it had caught up again.
-      drained_after_fault_start_s: seconds(recoveryMs(fault.faultEndMs - fault.faultMs, stream.observations, steady, 3_000)),
       peak_backlog: during.peak,
+      // Where a backlog that did not drain sat: in Kafka (lag) or still on the Pis (spooled).
+      lag_when_watch_ended: whenWatchEnded.lag,
+      spooled_when_watch_ended: whenWatchEnded.spooled,
       unreadable_looks: during.unreadable,
       duplicates: fleet.duplicates, lostExamples: fleet.lostExamples, extraExamples: fleet.extraExamples,
       ...extra.figures,

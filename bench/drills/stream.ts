@@ -66,7 +66,8 @@ export class DrillStream {
   private watching = true;
   private watcher: Promise<void> | undefined;
   private readonly startedAt = Date.now();
-  private lastLook = { lag: Number.NaN, spooled: 0, held: false };
+  /** The last look's parts: the group's lag, samples spooled in the fleet, the drill's hold. */
+  lastLook = { lag: Number.NaN, spooled: 0, held: false };
   notDrained: () => Promise<boolean> = async () => false;
 
   constructor(readonly options: StreamOptions) {
