@@ -9,7 +9,7 @@ export interface DeliveryOptions {
   batchMax?: number;
   /** First wait after a failed send, ms; doubles up to retryMaxMs. Default 500. */
   retryMinMs?: number;
-  /** Longest wait between attempts, ms. Default 30 000. */
+  /** Longest wait between attempts, ms. Default 5 000: one reconnect attempt is cheap, and the spool must drain within 30 s of the link's return. */
   retryMaxMs?: number;
   /** How often to repeat the "still failing" warning during an outage, ms. Default 60 000. */
   outageLogEveryMs?: number;
@@ -43,7 +43,7 @@ export class Delivery {
     private readonly logger: Logger,
     options: DeliveryOptions = {},
   ) {
-    this.options = { batchMax: 500, retryMinMs: 500, retryMaxMs: 30_000, outageLogEveryMs: 60_000, ...options };
+    this.options = { batchMax: 500, retryMinMs: 500, retryMaxMs: 5_000, outageLogEveryMs: 60_000, ...options };
   }
 
   /** Spools the sample (so a crash cannot lose it) and nudges the sender. */

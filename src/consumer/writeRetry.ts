@@ -9,7 +9,7 @@ export class InfluxConfigError extends Error {
 export interface RetryOptions {
   /** First wait after a retryable failure, ms. Default 500. */
   retryMinMs?: number;
-  /** Longest wait, ms. Default 30 000. */
+  /** Longest wait, ms. Default 5 000: a retry is one request, and the backlog must drain within 30 s of InfluxDB's return. */
   retryMaxMs?: number;
   /** Called between attempts (the sink heartbeats Kafka here); returns false to give up. */
   keepGoing?: () => Promise<boolean>;
@@ -78,7 +78,7 @@ const isBadData = (status: number) => status === 400 || status === 422;
 const isConfigProblem = (status: number) => status === 401 || status === 403 || status === 404;
 
 function waitFor(err: Error, failures: number, options: RetryOptions): number {
-  const computed = backoffMs(failures, options.retryMinMs ?? 500, options.retryMaxMs ?? 30_000);
+  const computed = backoffMs(failures, options.retryMinMs ?? 500, options.retryMaxMs ?? 5_000);
   if (err instanceof InfluxWriteError && err.retryAfterS !== undefined) return Math.max(computed, err.retryAfterS * 1000);
   return computed;
 }
