@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DrillUsageError, parseDrillArgs } from '../../bench/drills/args.js';
+import { BURST_HEADER, hostileBurst } from '../../bench/drills/hostile.js';
+import { decodeSample } from '../../src/schema/sample.js';
 import {
   type BacklogObservation,
   type DrillMeasurement,
@@ -109,4 +111,19 @@ test('--agents and --only', () => {
   assert.throws(() => parseDrillArgs(['--only', 'a,z']), /--only takes drill letters/);
   assert.throws(() => parseDrillArgs(['--only', ',']), DrillUsageError);
   assert.throws(() => parseDrillArgs(['--seconds', '3']), DrillUsageError);
+});
+
+test('the hostile burst: replayable from its seed, every message marked, good and bad counted apart', () => {
+  const burst = hostileBurst(42, 500, 'drill-x-hostile-', 'b1', 1_700_000_000_000);
+  assert.deepEqual(hostileBurst(42, 500, 'drill-x-hostile-', 'b1', 1_700_000_000_000), burst);
+  assert.equal(burst.messages.length, 500);
+  assert.ok(burst.messages.every((m) => m.headers[BURST_HEADER] === 'b1'));
+  const good = [...burst.good.values()].reduce((n, times) => n + times.length, 0);
+  assert.equal(good + burst.bad, 500);
+  assert.ok(good > 100 && burst.bad > 250, `good ${good}, bad ${burst.bad}`);
+  for (const [host, times] of burst.good) {
+    assert.ok(host.startsWith('drill-x-hostile-'));
+    for (const time of times) assert.ok(burst.messages.some((m) => m.key === host && decodeSample(m.value).time === time));
+  }
+  assert.notDeepEqual(hostileBurst(43, 500, 'drill-x-hostile-', 'b1', 1_700_000_000_000).messages, burst.messages);
 });
