@@ -32,6 +32,12 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
+readonly SERVICE_NAME="chronograf"
+readonly SERVICE_PROCESS="chronograf"
+readonly SERVICE_USAGE="install | start [--port N] [--influxdb-url URL] [--resources-path DIR] | stop | status"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 readonly CHRONOGRAF_VERSION="1.10.2"
 readonly CHRONOGRAF_MODULE="github.com/influxdata/chronograf"
 
@@ -49,68 +55,14 @@ readonly ENV_FILE="$STATE_DIR/chronograf.env"
 readonly LOG_FILE="$STATE_DIR/logs/chronograf.log"
 readonly PID_FILE="$STATE_DIR/run/chronograf.pid"
 
-readonly HEALTH_TIMEOUT_S=60
-readonly STOP_TIMEOUT_S=15
+readonly HEALTH_PATH="/ping"
+readonly HEALTH_POLL_S=0.25
 
-APT_UPDATED=0
-WORK_DIR=""
-LAUNCHED_PID=""
 # Set by parse_start_args.
 PORT=""
 INFLUX_URL=""
 RESOURCES=""
 URL=""
-
-# ---------------------------------------------------------------- helpers --
-
-log() { printf '[chronograf] %s\n' "$*"; }
-
-die() {
-  printf '[chronograf] error: %s\n' "$*" >&2
-  exit 1
-}
-
-usage() {
-  printf 'usage: %s install | start [--port N] [--influxdb-url URL] [--resources-path DIR] | stop | status\n' "${0##*/}" >&2
-  exit 2
-}
-
-elapsed() {
-  local secs=$(($(date +%s) - $1))
-  printf '%dm%02ds' $((secs / 60)) $((secs % 60))
-}
-
-shell_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root to run: $* (no sudo found)"
-  fi
-}
-
-# apt_need CMD PACKAGE...: install the Debian PACKAGEs when CMD is missing.
-apt_need() {
-  local cmd=$1
-  shift
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 ||
-    die "'$cmd' is missing and apt-get is not available: install $*"
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    log "apt-get update"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
-      die "apt-get update failed"
-    APT_UPDATED=1
-  fi
-  log "installing Debian package(s) $* (for $cmd)"
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
-    die "apt-get install $* failed"
-  command -v "$cmd" >/dev/null 2>&1 || die "installed $* but '$cmd' is still missing"
-}
 
 # ---------------------------------------------------------------- install --
 
@@ -118,12 +70,6 @@ apt_need() {
 # costs seconds (its package init compiles Flux's standard library).
 binary_ok() {
   [[ -x $CHRONOGRAF ]]
-}
-
-build_failed() {
-  printf '[chronograf] error: %s failed; last lines of %s:\n' "$1" "$BUILD_LOG" >&2
-  tail -n 40 "$BUILD_LOG" >&2 || true
-  exit 1
 }
 
 # The UI stand-in: ui/dist.go embeds ui/build/* and refuses to compile
@@ -139,6 +85,7 @@ EOF
 
 build_chronograf() {
   local work=$1 info mod_dir ldflags
+  log "building chronograf $CHRONOGRAF_VERSION ($(go version | cut -d' ' -f3)); build log: $BUILD_LOG"
   log "downloading $CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION from the Go module proxy"
   # `go install module@version` cannot be used: it asks the proxy for the
   # module's version list (to check deprecation), which the proxy refuses,
@@ -159,11 +106,6 @@ build_chronograf() {
   "$work/bin/chronograf" --version >/dev/null 2>&1 || die "the freshly built chronograf does not run"
 }
 
-cleanup_work() {
-  [[ -z $WORK_DIR ]] || rm -rf "$WORK_DIR"
-  WORK_DIR=""
-}
-
 cmd_install() {
   if binary_ok; then
     log "cached: $CHRONOGRAF"
@@ -173,75 +115,13 @@ cmd_install() {
   apt_need flock util-linux
   command -v go >/dev/null 2>&1 ||
     die "'go' not found: install Go >= 1.20 (https://go.dev/doc/install) and retry"
-  mkdir -p "$CHRONO_CACHE"
-  exec 9>"$CHRONO_CACHE/.install.lock"
-  flock 9
-  if binary_ok; then # another install finished while we waited
-    log "cached: $CHRONOGRAF"
-    return 0
-  fi
-  local start
-  start=$(date +%s)
-  WORK_DIR=$(mktemp -d "$CHRONO_CACHE/.build.XXXXXX")
-  trap cleanup_work EXIT
-  : >"$BUILD_LOG"
-  log "building chronograf $CHRONOGRAF_VERSION ($(go version | cut -d' ' -f3)); build log: $BUILD_LOG"
-  build_chronograf "$WORK_DIR"
-  mkdir -p "${CHRONOGRAF%/*}"
-  mv -f "$WORK_DIR/bin/chronograf" "$CHRONOGRAF"
-  cleanup_work
-  trap - EXIT
-  log "installed $CHRONOGRAF ($("$CHRONOGRAF" --version))"
-  log "build took $(elapsed "$start")"
+  install_locked "$CHRONO_CACHE" "$CHRONOGRAF" build_chronograf --version
 }
 
 # ------------------------------------------------------------ process mgmt --
 
-our_pid() {
-  local pid
-  [[ -f $PID_FILE ]] || return 1
-  pid=$(<"$PID_FILE")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  alive "$pid" || return 1
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == chronograf ]] || return 1
-  printf '%s\n' "$pid"
-}
-
-alive() {
-  kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-
 healthy() {
-  curl -fsS --noproxy '*' --max-time 3 -o /dev/null "$URL/ping" 2>/dev/null
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
-}
-
-show_log_tail() {
-  printf '[chronograf] last lines of %s:\n' "$LOG_FILE" >&2
-  tail -n 30 "$LOG_FILE" >&2 || true
-}
-
-wait_gone() {
-  local pid=$1 i
-  for ((i = 0; i < $2 * 4; i++)); do
-    alive "$pid" || return 0
-    sleep 0.25
-  done
-  ! alive "$pid"
-}
-
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$STOP_TIMEOUT_S"; then
-    log "chronograf (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 5 || die "chronograf (pid $pid) survived SIGKILL"
-  fi
-  rm -f "$PID_FILE"
+  curl -fsS --noproxy '*' --max-time 3 -o /dev/null "$URL$HEALTH_PATH" 2>/dev/null
 }
 
 # The v1 password from the environment, else from influxdb.sh's env file.
@@ -276,31 +156,6 @@ launch() {
       --log-level info \
       </dev/null >>"$LOG_FILE" 2>&1) &
   printf '%s\n' "$!" >"$PID_FILE"
-}
-
-wait_healthy() {
-  local pid=$1 deadline=$(($(date +%s) + HEALTH_TIMEOUT_S))
-  while ! healthy; do
-    if ! alive "$pid"; then
-      show_log_tail
-      rm -f "$PID_FILE"
-      die "chronograf (pid $pid) exited during startup"
-    fi
-    if (($(date +%s) >= deadline)); then
-      show_log_tail
-      stop_pid "$pid"
-      die "chronograf did not answer $URL/ping within ${HEALTH_TIMEOUT_S}s"
-    fi
-    sleep 0.25
-  done
-}
-
-stop_if_start_failed() {
-  [[ -n $LAUNCHED_PID ]] || return 0
-  if alive "$LAUNCHED_PID"; then
-    log "start failed: stopping chronograf (pid $LAUNCHED_PID)" >&2
-    stop_pid "$LAUNCHED_PID"
-  fi
 }
 
 write_env_file() {
@@ -344,44 +199,19 @@ cmd_start() {
     write_env_file
     return 0
   fi
-  if pid=$(our_pid); then
-    log "chronograf (pid $pid) is running but $URL/ping does not answer; restarting it"
-    stop_pid "$pid"
-  fi
-  rm -f "$PID_FILE"
+  stop_unanswering
   if port_in_use; then
     die "port $PORT on 127.0.0.1 is already taken by another process (see: ss -ltnp 'sport = :$PORT'); stop it or pass --port"
   fi
   log "starting chronograf $CHRONOGRAF_VERSION on $URL (InfluxDB: $INFLUX_URL, resources: $RESOURCES, log: $LOG_FILE)"
-  launch
-  pid=$(<"$PID_FILE")
-  LAUNCHED_PID=$pid
-  trap stop_if_start_failed EXIT
-  wait_healthy "$pid"
+  launch_and_wait
   write_env_file
-  LAUNCHED_PID=""
-  log "ready at $URL (pid $pid) after $(elapsed "$start")"
+  start_done "$start"
 }
 
-cmd_stop() {
-  local pid
-  if ! pid=$(our_pid); then
-    rm -f "$PID_FILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping chronograf (pid $pid)"
-  stop_pid "$pid"
-  log "stopped"
-}
-
-cmd_status() {
-  local pid
-  if ! pid=$(our_pid); then
-    echo "stopped"
-    return 1
-  fi
-  echo "running (pid $pid, $(sed -n "s/^TOWER_CHRONOGRAF_URL='\\(.*\\)'\$/\\1/p" "$ENV_FILE" 2>/dev/null))"
+# status_running PID: the status line of our running chronograf.
+status_running() {
+  echo "running (pid $1, $(sed -n "s/^TOWER_CHRONOGRAF_URL='\\(.*\\)'\$/\\1/p" "$ENV_FILE" 2>/dev/null))"
 }
 
 main() {
@@ -389,13 +219,7 @@ main() {
   local cmd=$1
   shift
   [[ $cmd == start || $# -eq 0 ]] || usage
-  case $cmd in
-    install) cmd_install ;;
-    start) cmd_start "$@" ;;
-    stop) cmd_stop ;;
-    status) cmd_status ;;
-    *) usage ;;
-  esac
+  dispatch "$cmd" "$@"
 }
 
 main "$@"

@@ -24,6 +24,12 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
+readonly SERVICE_NAME="influxdb"
+readonly SERVICE_PROCESS="influxd"
+readonly SERVICE_USAGE="install|start|stop|status"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 readonly INFLUX_VERSION="2.8.0"
 readonly INFLUX_MODULE="github.com/influxdata/influxdb/v2"
 readonly FLUX_MODULE="github.com/influxdata/flux"
@@ -51,75 +57,21 @@ readonly LOG_FILE="$STATE_DIR/logs/influxdb.log"
 readonly PID_FILE="$STATE_DIR/run/influxdb.pid"
 readonly URL="http://127.0.0.1:$PORT"
 
-readonly HEALTH_TIMEOUT_S=60
-readonly STOP_TIMEOUT_S=15
+readonly HEALTH_PATH="/health"
+readonly HEALTH_POLL_S=0.5
 
-APT_UPDATED=0
-WORK_DIR=""
 # Set by load_secrets / ensure_secrets.
 ADMIN_PASSWORD=""
 ADMIN_TOKEN=""
 V1_PASSWORD=""
-# pid of an influxd this run started, until its setup has succeeded.
-LAUNCHED_PID=""
 # Set by ensure_org_and_bucket.
 ORG_ID=""
 BUCKET_ID=""
 
 # ---------------------------------------------------------------- helpers --
 
-log() { printf '[influxdb] %s\n' "$*"; }
-
-die() {
-  printf '[influxdb] error: %s\n' "$*" >&2
-  exit 1
-}
-
-usage() {
-  printf 'usage: %s install|start|stop|status\n' "${0##*/}" >&2
-  exit 2
-}
-
-elapsed() {
-  local secs=$(($(date +%s) - $1))
-  printf '%dm%02ds' $((secs / 60)) $((secs % 60))
-}
-
 # 32 random bytes as hex: safe in URLs, JSON, curl configs and shell files.
 random_hex() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
-
-# Quote a value for a shell-sourceable file.
-shell_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root to run: $* (no sudo found)"
-  fi
-}
-
-# apt_need CMD PACKAGE...: install the Debian PACKAGEs when CMD is missing.
-apt_need() {
-  local cmd=$1
-  shift
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 ||
-    die "'$cmd' is missing and apt-get is not available: install $*"
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    log "apt-get update"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
-      die "apt-get update failed"
-    APT_UPDATED=1
-  fi
-  log "installing Debian package(s) $* (for $cmd)"
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
-    die "apt-get install $* failed"
-  command -v "$cmd" >/dev/null 2>&1 || die "installed $* but '$cmd' is still missing"
-}
 
 need_runtime_tools() {
   apt_need curl curl
@@ -214,12 +166,6 @@ Cflags: -I\${includedir}
 EOF
 }
 
-build_failed() {
-  printf '[influxdb] error: %s failed; last lines of %s:\n' "$1" "$BUILD_LOG" >&2
-  tail -n 40 "$BUILD_LOG" >&2 || true
-  exit 1
-}
-
 # Go's build cache keys cgo packages on CGO_* flags but not on pkg-config
 # output, so a moved or rebuilt libflux could link against a stale -L path.
 # A define naming this libflux (its flux.pc path and library hash) in
@@ -232,6 +178,7 @@ libflux_cppflag() {
 
 build_influxd() {
   local work=$1 info mod_dir pc_dir ldflags cppflags
+  log "building influxd $INFLUX_VERSION ($(go version | cut -d' ' -f3), $(cargo --version | cut -d' ' -f1-2)); build log: $BUILD_LOG"
   log "downloading $INFLUX_MODULE@v$INFLUX_VERSION from the Go module proxy"
   info=$(go_mod_json / "$INFLUX_MODULE@v$INFLUX_VERSION") ||
     die "go mod download $INFLUX_MODULE@v$INFLUX_VERSION failed"
@@ -252,65 +199,20 @@ build_influxd() {
   "$work/bin/influxd" version >/dev/null 2>&1 || die "the freshly built influxd does not run"
 }
 
-cleanup_work() {
-  [[ -z $WORK_DIR ]] || rm -rf "$WORK_DIR"
-  WORK_DIR=""
-}
-
 cmd_install() {
   if binary_ok; then
     log "cached: $INFLUXD ($("$INFLUXD" version))"
     return 0
   fi
   need_build_tools
-  mkdir -p "$INFLUX_CACHE"
-  exec 9>"$INFLUX_CACHE/.install.lock"
-  flock 9
-  if binary_ok; then # another install finished while we waited
-    log "cached: $INFLUXD"
-    return 0
-  fi
-  local start
-  start=$(date +%s)
-  # Same file system as the cache, so the final mv is atomic.
-  WORK_DIR=$(mktemp -d "$INFLUX_CACHE/.build.XXXXXX")
-  trap cleanup_work EXIT
-  : >"$BUILD_LOG"
-  log "building influxd $INFLUX_VERSION ($(go version | cut -d' ' -f3), $(cargo --version | cut -d' ' -f1-2)); build log: $BUILD_LOG"
-  build_influxd "$WORK_DIR"
-  mkdir -p "${INFLUXD%/*}"
-  mv -f "$WORK_DIR/bin/influxd" "$INFLUXD"
-  cleanup_work
-  trap - EXIT
-  log "installed $INFLUXD ($("$INFLUXD" version))"
-  log "build took $(elapsed "$start")"
+  install_locked "$INFLUX_CACHE" "$INFLUXD" build_influxd version
 }
 
 # ------------------------------------------------------------ process mgmt --
 
-# Prints the pid of our influxd if it is alive, else fails.
-our_pid() {
-  local pid
-  [[ -f $PID_FILE ]] || return 1
-  pid=$(<"$PID_FILE")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  alive "$pid" || return 1
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == influxd ]] || return 1
-  printf '%s\n' "$pid"
-}
-
 healthy() {
-  curl -fsS --noproxy '*' --max-time 3 "$URL/health" 2>/dev/null |
+  curl -fsS --noproxy '*' --max-time 3 "$URL$HEALTH_PATH" 2>/dev/null |
     jq -e '.status == "pass"' >/dev/null 2>&1
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
-}
-
-show_log_tail() {
-  printf '[influxdb] last lines of %s:\n' "$LOG_FILE" >&2
-  tail -n 30 "$LOG_FILE" >&2 || true
 }
 
 launch() {
@@ -327,49 +229,6 @@ launch() {
       --log-level info \
       </dev/null >>"$LOG_FILE" 2>&1) &
   printf '%s\n' "$!" >"$PID_FILE"
-}
-
-wait_healthy() {
-  local pid=$1 deadline=$(($(date +%s) + HEALTH_TIMEOUT_S))
-  while ! healthy; do
-    if ! alive "$pid"; then
-      show_log_tail
-      rm -f "$PID_FILE"
-      die "influxd (pid $pid) exited during startup"
-    fi
-    if (($(date +%s) >= deadline)); then
-      show_log_tail
-      stop_pid "$pid"
-      die "influxd did not answer $URL/health within ${HEALTH_TIMEOUT_S}s"
-    fi
-    sleep 0.5
-  done
-}
-
-# Alive and not a zombie.
-alive() {
-  kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-
-# wait_gone PID SECONDS: wait until PID is gone; fails on timeout.
-wait_gone() {
-  local pid=$1 i
-  for ((i = 0; i < $2 * 4; i++)); do
-    alive "$pid" || return 0
-    sleep 0.25
-  done
-  ! alive "$pid"
-}
-
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$STOP_TIMEOUT_S"; then
-    log "influxd (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 5 || die "influxd (pid $pid) survived SIGKILL"
-  fi
-  rm -f "$PID_FILE"
 }
 
 # ------------------------------------------------------------------ http --
@@ -604,71 +463,32 @@ cmd_start() {
     write_env_file
     return 0
   fi
-  if pid=$(our_pid); then
-    log "influxd (pid $pid) is running but $URL/health does not answer; restarting it"
-    stop_pid "$pid"
-  fi
-  rm -f "$PID_FILE"
+  stop_unanswering
   if port_in_use; then
     die "port $PORT on 127.0.0.1 is already taken by another process (see: ss -ltnp 'sport = :$PORT'); stop it or set TOWER_INFLUX_PORT"
   fi
   log "starting influxd $INFLUX_VERSION on $URL (data: $DATA_DIR, log: $LOG_FILE)"
-  launch
-  pid=$(<"$PID_FILE")
-  LAUNCHED_PID=$pid
-  trap stop_if_start_failed EXIT
-  wait_healthy "$pid"
+  launch_and_wait
   setup_server
   selftest
   write_env_file
-  LAUNCHED_PID=""
-  log "ready at $URL (pid $pid) after $(elapsed "$start")"
+  start_done "$start"
 }
 
-# EXIT trap of start: leave nothing running when start fails.
-stop_if_start_failed() {
-  [[ -n $LAUNCHED_PID ]] || return 0
-  if alive "$LAUNCHED_PID"; then
-    log "start failed: stopping influxd (pid $LAUNCHED_PID)" >&2
-    stop_pid "$LAUNCHED_PID"
-  fi
-}
-
-cmd_stop() {
-  local pid
-  if ! pid=$(our_pid); then
-    rm -f "$PID_FILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping influxd (pid $pid)"
-  stop_pid "$pid"
-  log "stopped"
-}
-
-cmd_status() {
-  local pid
-  if ! pid=$(our_pid); then
-    echo "stopped"
-    return 1
-  fi
+# status_running PID: the status line of our running influxd.
+status_running() {
+  local pid=$1
   if healthy; then
     echo "running (pid $pid, $URL)"
     return 0
   fi
-  echo "running (pid $pid) but $URL/health does not answer"
+  echo "running (pid $pid) but $URL$HEALTH_PATH does not answer"
   return 1
 }
 
 main() {
   [[ $# -eq 1 ]] || usage
-  case $1 in
-    install) cmd_install ;;
-    start) cmd_start ;;
-    stop) cmd_stop ;;
-    status) cmd_status ;;
-    *) usage ;;
-  esac
+  dispatch "$1"
 }
 
 main "$@"
