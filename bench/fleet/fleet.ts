@@ -133,7 +133,8 @@ function workerEntry(): { path: string; execArgv: string[] } {
 function startWorker(options: FlockOptions, startTimeoutMs: number): Promise<WorkerHandle> {
   const entry = workerEntry();
   const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const killOnExit = () => child.kill('SIGKILL');
+  // SIGTERM lets the worker remove its spools; it also exits when its IPC channel closes.
+  const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   return new Promise((resolve, reject) => {
     const handle: WorkerHandle = { child, startedAt: 0, stats: EMPTY, reportedAt: Date.now(), stop: (stop) => stopWorker(child, handle, stop) };

@@ -154,6 +154,8 @@ export class Flock {
     const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
     this.producer = new SharedProducer(benchKafka(options.brokers, options.clientId));
     this.spoolRoot = mkdtempSync(join(tmpdir(), 'tower-fleet-'));
+    // Spools of a run that is interrupted (Ctrl-C, a killed runner) go too.
+    process.once('exit', this.removeSpools);
     const kafka = this.producer.asKafka();
     this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic }), logger));
   }
@@ -190,11 +192,14 @@ export class Flock {
     await Promise.all(this.pis.map((pi) => pi.delivery.stop(graceMs)));
     await this.producer.disconnect().catch(() => undefined);
     for (const pi of this.pis) pi.spool.close();
-    rmSync(this.spoolRoot, { recursive: true, force: true });
+    this.removeSpools();
+    process.off('exit', this.removeSpools);
     const log: SentLog = new Map();
     for (const pi of this.pis) addTimes(log, pi.host, pi.acked);
     return log;
   }
+
+  private readonly removeSpools = (): void => rmSync(this.spoolRoot, { recursive: true, force: true });
 
   private schedule(): void {
     this.timer = setTimeout(() => this.tick(), Math.max(0, this.nextTick - Date.now()));

@@ -14,7 +14,9 @@ const send = (message: FromWorker) => process.send?.(message);
 let flock: Flock | undefined;
 let reporter: NodeJS.Timeout | undefined;
 
+// Exit through process.exit so that the Flock's exit hook removes its spools.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(143));
 process.on('message', (message: ToWorker) => {
   void handle(message).catch((err: Error) => {
     send({ type: 'failed', message: err.stack ?? err.message });
