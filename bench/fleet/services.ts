@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { createKafka } from '../../src/kafka/client.js';
+import { resourceTopicSpec } from '../../src/kafka/topics.js';
 
 /** The repository root, found from this file whether it runs from bench/ (tsx) or dist-bench/bench/ (built). */
 export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../..' : '../..', import.meta.url));
@@ -62,20 +63,7 @@ export async function ensureTopic(kafka: Kafka, topic: string): Promise<void> {
   try {
     const existing = await admin.listTopics();
     if (existing.includes(topic)) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic,
-          numPartitions: 3,
-          replicationFactor: 3,
-          configEntries: [
-            { name: 'min.insync.replicas', value: '2' },
-            { name: 'message.timestamp.type', value: 'LogAppendTime' },
-          ],
-        },
-      ],
-    });
+    await admin.createTopics({ waitForLeaders: true, topics: [resourceTopicSpec(topic)] });
   } finally {
     await admin.disconnect();
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, Partitioners, logLevel } from 'kafkajs';
+import { resourceTopicSpec } from '../../src/kafka/topics.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 import { type Program, servicesEnv, startProgram, v1Query } from './harness.js';
 
@@ -12,20 +13,7 @@ export async function createTopic(prefix: string): Promise<string> {
   const topic = unique(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic,
-        numPartitions: 3,
-        replicationFactor: 3,
-        configEntries: [
-          { name: 'min.insync.replicas', value: '2' },
-          { name: 'message.timestamp.type', value: 'LogAppendTime' },
-        ],
-      },
-    ],
-  });
+  await admin.createTopics({ waitForLeaders: true, topics: [resourceTopicSpec(topic)] });
   await admin.disconnect();
   return topic;
 }
