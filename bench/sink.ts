@@ -121,7 +121,8 @@ async function throughput(messages: number): Promise<void> {
   while (done < messages) {
     await sleep(500);
     peakRss = Math.max(peakRss, rssMb(sink.pid as number));
-    done = await committedTotal(group, topic);
+    // The group coordinator can be briefly unavailable (NOT_COORDINATOR) on a fresh cluster: ask again next round.
+    done = await committedTotal(group, topic).catch(() => done);
     if (Date.now() - started > 30 * 60_000) throw new Error(`sink stalled at ${done} of ${messages}`);
   }
   const sinkRate = messages / ((Date.now() - started) / 1000);
