@@ -31,7 +31,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-const HOSTILE = [' ', ',', '=', '"', "'", 'é', '😀', '#', '{', '}', 'tab\t', '=,'];
+/** Characters that line protocol, JSON or a shell treat specially, for host names. */
+export const HOSTILE = [' ', ',', '=', '"', "'", 'é', '😀', '#', '{', '}', 'tab\t', '=,'];
 
 /**
  * `count` messages for `resource`, about 30 % valid samples from hosts named

@@ -4,22 +4,9 @@ import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
 import { sampleHeaders } from '../../src/schema/sample.js';
+import { HOSTILE, prng } from '../../bench/drills/hostile.js';
 import { v1Query, waitFor } from './harness.js';
 import { type OutgoingMessage, createTopic, env, produce, readAll, startSink, unique } from './sinkHarness.js';
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with TOWER_FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const HOSTILE = [' ', ',', '=', '"', "'", 'é', '😀', '#', '{', '}', 'tab\t', '=,'];
 
 test('10,000 random and hostile messages: every good one lands exactly as sent, every bad one is dead-lettered with a reason', async () => {
   const seed = Number(process.env.TOWER_FUZZ_SEED ?? randomBytes(4).readUInt32LE(0));
