@@ -1,5 +1,6 @@
 // What an operator touches at 3 a.m.: doctor verdicts, /metrics and /healthz,
-// and a Pi whose clock is wrong (a real agent under libfaketime).
+// and a Pi whose clock is wrong. Everything runs against the real Kafka and
+// InfluxDB; libfaketime shifts only the agent's own clock, as an unsynced Pi's is.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
