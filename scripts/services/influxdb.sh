@@ -43,7 +43,9 @@ readonly ADMIN_USER="admin"
 readonly V1_USER="tower"
 
 readonly CACHE_DIR="${TOWER_CACHE_DIR:-$HOME/.cache/tower}"
-readonly STATE_DIR="${TOWER_STATE_DIR:-$PWD/.tower}"
+# Absolute: launch() changes into the data directory before it opens the log.
+STATE_DIR="$(realpath -m "${TOWER_STATE_DIR:-$PWD/.tower}")"
+readonly STATE_DIR
 readonly PORT="${TOWER_INFLUX_PORT:-8086}"
 
 readonly INFLUX_CACHE="$CACHE_DIR/influxdb"
@@ -201,7 +203,7 @@ build_influxd() {
 
 cmd_install() {
   if binary_ok; then
-    log "cached: $INFLUXD ($("$INFLUXD" version))"
+    log "cached: $INFLUXD"
     return 0
   fi
   need_build_tools
