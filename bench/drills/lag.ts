@@ -1,7 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { withTimeout } from '../../src/kafka/doctor.js';
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 /**
  * Reads a consumer group's lag on a topic: messages on the brokers that the
@@ -24,7 +23,7 @@ export class LagProbe {
 
   async lag(): Promise<number> {
     try {
-      return await withTimeout(this.read(), this.timeoutMs);
+      return await withTimeout(this.read(), this.timeoutMs, 'reading the group lag');
     } catch {
       return Number.NaN;
     }

@@ -15,10 +15,6 @@ export interface Stack {
   scriptEnv: Record<string, string>;
 }
 
-export class StackError extends Error {
-  override name = 'StackError';
-}
-
 export function loadStack(stateDir = process.env.TOWER_STATE_DIR ?? join(REPO_ROOT, '.tower')): Stack {
   const dir = resolve(stateDir);
   const services = loadServices(join(dir, 'services.env'));
