@@ -109,6 +109,7 @@ async function writeUntilDone(prepared: Prepared, topic: string, partition: numb
 }
 
 function refusedLetters(prepared: Prepared, rejected: { line: string; reason: string }[], topic: string, partition: number): DeadLetter[] {
+  if (rejected.length === 0) return [];
   const reasons = new Map(rejected.map((r) => [r.line, r.reason]));
   return prepared.lines
     .filter((l) => reasons.has(l.line))

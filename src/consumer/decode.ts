@@ -89,6 +89,7 @@ export function spreadCorrectedTimes(decoded: Decoded[]): Decoded[] {
     const sampleTime = d.point.fields.sample_time_ms as number;
     newest.set(key(d.point), Math.max(newest.get(key(d.point)) ?? Number.NEGATIVE_INFINITY, sampleTime));
   }
+  if (newest.size === 0) return decoded;
   return decoded.map((d) => {
     if (d.kind !== 'point' || !d.clockCorrected) return d;
     const gap = (newest.get(key(d.point)) as number) - (d.point.fields.sample_time_ms as number);

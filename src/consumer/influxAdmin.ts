@@ -1,4 +1,5 @@
 import type { DbrpMapping, V1Authorization } from './setupPlan.js';
+import { influxAuthorization } from './influxWriter.js';
 
 /** An InfluxDB admin request failed; the message says what to do next. */
 export class InfluxAdminError extends Error {
@@ -90,8 +91,8 @@ export class InfluxAdmin {
    */
   async v1LoginWorks(login: { user: string; password: string; db: string; rp: string }): Promise<boolean> {
     const query = new URLSearchParams({ db: login.db, rp: login.rp, q: 'SHOW MEASUREMENTS LIMIT 1' });
-    const basic = Buffer.from(`${login.user}:${login.password}`).toString('base64');
-    const response = await this.fetch(`/query?${query}`, { headers: { authorization: `Basic ${basic}` } });
+    const authorization = influxAuthorization({ api: 'v1', url: '', db: login.db, rp: login.rp, user: login.user, password: login.password });
+    const response = await this.fetch(`/query?${query}`, { headers: { authorization } });
     await response.body?.cancel();
     if (response.status === 200) return true;
     if (response.status === 401) return false;

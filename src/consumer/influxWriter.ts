@@ -29,19 +29,25 @@ export class InfluxWriteError extends Error {
  * Retrying and buffering are the caller's business.
  */
 export class InfluxWriter {
+  private readonly url: string;
+  private readonly authorization: string;
+
   constructor(
-    private readonly target: InfluxTarget,
+    target: InfluxTarget,
     private readonly timeoutMs = 10_000,
-  ) {}
+  ) {
+    this.url = writeUrl(target);
+    this.authorization = influxAuthorization(target);
+  }
 
   async write(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     // zlib's thread pool compresses while the event loop decodes the next batch.
     const body = await gzipAsync(lines.join('\n'), GZIP_OPTIONS);
-    const response = await fetch(this.writeUrl(), {
+    const response = await fetch(this.url, {
       method: 'POST',
       headers: {
-        authorization: influxAuthorization(this.target),
+        authorization: this.authorization,
         'content-type': 'text/plain; charset=utf-8',
         'content-encoding': 'gzip',
       },
@@ -54,16 +60,15 @@ export class InfluxWriter {
     throw new InfluxWriteError(`InfluxDB rejected the write: HTTP ${response.status} ${answer.slice(0, 300)}`, response.status, answer, retryAfter);
   }
 
-  private writeUrl(): string {
-    const t = this.target;
-    if (t.api === 'v2') {
-      const query = new URLSearchParams({ org: t.org, bucket: t.bucket, precision: 'ms' });
-      return `${trimSlash(t.url)}/api/v2/write?${query}`;
-    }
-    const query = new URLSearchParams({ db: t.db, rp: t.rp, precision: 'ms' });
-    return `${trimSlash(t.url)}/write?${query}`;
-  }
+}
 
+function writeUrl(t: InfluxTarget): string {
+  if (t.api === 'v2') {
+    const query = new URLSearchParams({ org: t.org, bucket: t.bucket, precision: 'ms' });
+    return `${trimSlash(t.url)}/api/v2/write?${query}`;
+  }
+  const query = new URLSearchParams({ db: t.db, rp: t.rp, precision: 'ms' });
+  return `${trimSlash(t.url)}/write?${query}`;
 }
 
 /** The Authorization header for a target: a token for the v2 API, Basic auth for a v1 user. */

@@ -18,13 +18,13 @@ export interface KafkaConnectionOptions {
   security?: KafkaSecurity;
 }
 
+patchKafkajsRequestQueue();
+
 /**
  * One place that turns Tower's connection settings into a kafkajs client.
  * Every connection, to a bootstrap broker or to a name a broker advertises,
  * resolves through BrokerResolver.
  */
-patchKafkajsRequestQueue();
-
 export function createKafka(options: KafkaConnectionOptions): Kafka {
   const resolver = new BrokerResolver({ hostsFile: options.hostsFile ?? '/etc/hosts', logger: options.logger });
   return new Kafka({
