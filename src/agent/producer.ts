@@ -4,8 +4,6 @@ import { decodeSample, sampleHeaders } from '../schema/sample.js';
 export interface SampleProducerOptions {
   /** Topic the samples go to. Default `resource`. */
   topic: string;
-  /** Requests whose samples add up to at least this many bytes are gzipped. Default 1024. */
-  compressFromBytes?: number;
 }
 
 /** Below this, gzip saves nothing: one ~200-byte sample grows by its header. */
@@ -54,12 +52,13 @@ export class SampleProducer implements RecordSender {
       await this.producer.connect();
       this.connected = true;
     }
+    const headers = sampleHeaders();
     try {
       await this.producer.send({
         topic: this.options.topic,
         acks: -1,
-        compression: compressionFor(records, this.options.compressFromBytes),
-        messages: records.map((value) => ({ key: decodeSample(value).host, value: Buffer.from(value), headers: sampleHeaders() })),
+        compression: compressionFor(records),
+        messages: records.map((value) => ({ key: decodeSample(value).host, value: Buffer.from(value), headers })),
       });
     } catch (err) {
       this.connected = false;

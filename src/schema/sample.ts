@@ -47,9 +47,7 @@ export interface FieldRejection {
 
 /** Strict decoding: any bad field rejects the sample. */
 export function decodeSample(bytes: Uint8Array): Sample {
-  const { sample, rejected } = readSample(bytes);
-  if (rejected.length > 0) throw new SchemaError(rejected.map((r) => `field ${r.field} ${r.reason}`).join('; '));
-  return sample;
+  return validateSample(unpack(bytes));
 }
 
 /**
@@ -58,13 +56,15 @@ export function decodeSample(bytes: Uint8Array): Sample {
  * neighbours. Throws when no field survives.
  */
 export function readSample(bytes: Uint8Array): { sample: Sample; rejected: FieldRejection[] } {
-  let raw: unknown;
+  return readEnvelope(unpack(bytes));
+}
+
+function unpack(bytes: Uint8Array): unknown {
   try {
-    raw = decode(bytes);
+    return decode(bytes);
   } catch (err) {
     throw new SchemaError(`not msgpack: ${(err as Error).message}`);
   }
-  return readEnvelope(raw);
 }
 
 export function validateSample(raw: unknown): Sample {
