@@ -58,6 +58,7 @@ export function positive(value: unknown, flag: string): number {
 
 export function wholeNumber(value: unknown, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number ${range}, got ${String(value)}`);
   return n;
 }

@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
@@ -56,8 +56,7 @@ export async function parseAgentArgs(args: string[]): Promise<{ command: AgentCo
 export function agentOptions(argv: Record<string, unknown>): AgentOptions {
   const spoolMaxMb = Number(argv.spoolMaxMb);
   if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${String(argv.spoolMaxMb)}`);
-  const host = String(argv.host).trim();
-  if (!host) throw new ConfigError('--host must not be empty');
+  const host = nonEmpty(argv.host, '--host');
   if (/[\\\u0000-\u001f]/.test(host)) throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
   return {
     brokers: parseBrokerList(String(argv.brokers)),

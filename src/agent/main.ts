@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { hideBin } from 'yargs/helpers';
 import { Sampler } from '../collector/sampler.js';
-import { ConfigError } from '../cli.js';
+import { positive, wholeNumber } from '../cli.js';
 import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
 import { PROGRAM, agentOptions, parseAgentArgs } from './cli.js';
@@ -11,10 +11,8 @@ import { runAgent } from './run.js';
 type Argv = Record<string, unknown>;
 
 async function printSamples(argv: Argv): Promise<void> {
-  const count = Number(argv.count);
-  const interval = Number(argv.interval);
-  if (!Number.isInteger(count) || count < 1) throw new ConfigError(`--count must be a whole number ≥ 1, got ${String(argv.count)}`);
-  if (!(interval > 0)) throw new ConfigError(`--interval must be a number of seconds > 0, got ${String(argv.interval)}`);
+  const count = wholeNumber(argv.count, '--count', 1);
+  const interval = positive(argv.interval, '--interval');
   const sampler = new Sampler({ procRoot: String(argv.procRoot) });
   await sampler.prime();
   for (let i = 0; i < count; i += 1) {
