@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { withTimeout } from '../../src/kafka/doctor.js';
+import { groupLag } from '../../src/kafka/lag.js';
 
 
 /**
@@ -45,12 +46,6 @@ export class LagProbe {
       this.admin.fetchTopicOffsets(this.topic),
       this.admin.fetchOffsets({ groupId: this.group, topics: [this.topic] }),
     ]);
-    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    let lag = 0;
-    for (const end of ends) {
-      const at = done.get(end.partition) ?? -1;
-      lag += Number(end.high) - (at >= 0 ? at : Number(end.low));
-    }
-    return lag;
+    return groupLag(ends, committed[0]?.partitions ?? []);
   }
 }

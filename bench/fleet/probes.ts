@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
+import { groupLag } from '../../src/kafka/lag.js';
 import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
 import type { InfluxTarget } from './services.js';
 import { escapeRegex, influxQuery } from './stored.js';
@@ -171,13 +172,7 @@ export class LagSampler {
         const tick = Date.now();
         try {
           const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(this.topic), admin.fetchOffsets({ groupId: this.group, topics: [this.topic] })]);
-          const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-          let lag = 0;
-          for (const p of ends) {
-            const from = Math.max(done.get(p.partition) ?? -1, this.baseline.get(p.partition) ?? 0);
-            lag += Math.max(0, Number(p.high) - from);
-          }
-          this.lags.push(lag);
+          this.lags.push(groupLag(ends, committed?.partitions ?? [], this.baseline));
         } catch {
           // A broker restarting (drills) is no lag figure; the next second tries again.
         }

@@ -1,5 +1,6 @@
 import { createKafka } from '../kafka/client.js';
 import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import { groupLag } from '../kafka/lag.js';
 import type { Logger } from '../log.js';
 import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
 import type { SinkOptions } from './sink.js';
@@ -28,10 +29,7 @@ async function checkGroup(kafka: ReturnType<typeof createKafka>, options: SinkOp
       admin.describeGroups([options.group]),
     ]);
     const group = described.groups[0];
-    const lag = ends.reduce((sum, end) => {
-      const done = committed[0]?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      return sum + (Number(done) < 0 ? Number(end.offset) - Number(end.low) : Number(end.offset) - Number(done));
-    }, 0);
+    const lag = groupLag(ends, committed[0]?.partitions ?? []);
     return { name, ok: true, detail: `${group?.state ?? 'unknown'}, ${group?.members.length ?? 0} members, ${lag} messages not yet written` };
   } catch (err) {
     return { name, ok: false, detail: (err as Error).message, fix: 'check the brokers (tower-sink doctor lists them above)' };
