@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { readCpuMs, readRssMb } from './fleet/procstat.js';
+import { round } from './fleet/summary.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 interface Figures {
   cpu_ms_per_sample: number;
@@ -27,18 +28,7 @@ function brokers(): string {
   return match[1];
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1]) / 1024;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function start(argv: string[], spawnFile: string): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--require', join(root, 'bench/countSpawns.cjs'), ...argv], {
@@ -65,23 +55,23 @@ async function measure(argv: string[], seconds: number, checkpoints: number[] = 
   const { child, output } = start(argv, spawnFile);
   const pid = child.pid as number;
   await sleep(5_000);
-  const t0 = { cpu: cpuTicks(pid), spawns: spawnCount(spawnFile), at: Date.now() };
+  const t0 = { cpu: readCpuMs(pid) ?? 0, spawns: spawnCount(spawnFile), at: Date.now() };
   const rssAt: number[] = [];
   let maxRss = 0;
   for (let s = 1; s <= seconds; s += 1) {
     await sleep(1_000);
-    maxRss = Math.max(maxRss, rssMb(pid));
-    if (checkpoints.includes(s)) rssAt.push(round(rssMb(pid), 1));
+    maxRss = Math.max(maxRss, readRssMb(pid) ?? 0);
+    if (checkpoints.includes(s)) rssAt.push(round(readRssMb(pid) ?? 0, 1));
   }
   await sleep(1_100);
   const elapsedS = (Date.now() - t0.at) / 1000;
-  const cpuMs = ((cpuTicks(pid) - t0.cpu) / TICKS_PER_SECOND) * 1000;
+  const cpuMs = (readCpuMs(pid) ?? 0) - t0.cpu;
   const spawns = spawnCount(spawnFile) - t0.spawns;
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   const sent = Number(/"sent":(\d+)/.exec(output())?.[1] ?? 0);
   if (sent === 0) throw new Error(`the benchmarked agent delivered nothing:\n${output()}`);
-  return { cpu_ms_per_sample: round(cpuMs / elapsedS), rss_mb: round(maxRss, 1), spawns_per_sample: round(spawns / elapsedS), sent, rssAt };
+  return { cpu_ms_per_sample: round(cpuMs / elapsedS, 2), rss_mb: round(maxRss, 1), spawns_per_sample: round(spawns / elapsedS, 2), sent, rssAt };
 }
 
 async function main(): Promise<void> {

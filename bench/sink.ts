@@ -6,35 +6,24 @@
 //     sample time → queryable in InfluxDB, p50/p99.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SampleProducer } from '../src/agent/producer.js';
+import { readRssMb } from './fleet/procstat.js';
+import { REPO_ROOT, loadServices } from './fleet/services.js';
+import { round } from './fleet/summary.js';
 import { GZIP_OPTIONS } from '../src/consumer/influxWriter.js';
 import { toLine } from '../src/consumer/lineProtocol.js';
 import { createKafka } from '../src/kafka/client.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../src/schema/sample.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-function servicesEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(join(root, '.tower/services.env'), 'utf8').split('\n')) {
-    const match = /^(TOWER_\w+)=(.*)$/.exec(line);
-    if (match) env[match[1] as string] = (match[2] as string).replace(/^'(.*)'$/, '$1');
-  }
-  return env;
-}
-
-const env = servicesEnv();
-const brokers = (env.TOWER_BROKERS ?? '').split(',');
+const { env, brokers } = loadServices();
 const kafka = new Kafka({ clientId: 'tower-bench', brokers, logLevel: logLevel.NOTHING });
 
 function sample(host: string, time: number, i: number): Sample {
@@ -91,7 +80,7 @@ async function rawLineProtocolRate(list: Sample[]): Promise<number> {
 }
 
 function startSink(topic: string, group: string): ChildProcess {
-  return spawn(process.execPath, [join(root, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group], {
+  return spawn(process.execPath, [join(REPO_ROOT, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group], {
     env: { ...process.env, ...env, TOWER_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -104,8 +93,6 @@ async function committedTotal(group: string, topic: string): Promise<number> {
   await admin.disconnect();
   return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
 }
-
-const rssMb = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function throughput(messages: number): Promise<void> {
   const tag = randomBytes(3).toString('hex');
@@ -120,7 +107,7 @@ async function throughput(messages: number): Promise<void> {
   let done = 0;
   while (done < messages) {
     await sleep(500);
-    peakRss = Math.max(peakRss, rssMb(sink.pid as number));
+    peakRss = Math.max(peakRss, readRssMb(sink.pid as number) ?? 0);
     // The group coordinator can be briefly unavailable (NOT_COORDINATOR) on a fresh cluster: ask again next round.
     done = await committedTotal(group, topic).catch(() => done);
     if (Date.now() - started > 30 * 60_000) throw new Error(`sink stalled at ${done} of ${messages}`);
