@@ -6,28 +6,20 @@
 // deploy/nuc/compose-tools.sh, cached under ~/.cache/tower.
 import assert from 'node:assert/strict';
 import { type StdioOptions, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { parseSinkArgs, sinkOptions } from '../../src/consumer/cli.js';
+import { scratchDirs } from './scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NUC = join(ROOT, 'deploy/nuc');
 const read = (path: string) => readFileSync(join(NUC, path), 'utf8');
 
-const temps: string[] = [];
-const tempDir = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `tower-nuc-${tag}-`));
-  temps.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = scratchDirs('tower-nuc');
 
 // ------------------------------------------------------------ the model ---
 

@@ -9,19 +9,18 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { agentOptions, parseAgentArgs } from '../../src/agent/cli.js';
+import { scratchDirs } from './scratch.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/pi/', import.meta.url));
 const script = (name: string) => join(DEPLOY, name);
@@ -29,15 +28,7 @@ const LOOP = 'while true; do :; done';
 // The wrapper for tower-agent.cjs runs `node`: the one running these tests.
 const PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
 
-const temps: string[] = [];
-const tempDir = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `tower-deploy-${tag}-`));
-  temps.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = scratchDirs('tower-deploy');
 
 function write(path: string, text: string, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
