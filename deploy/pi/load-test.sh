@@ -57,8 +57,11 @@ if [[ "$ENGINE" == auto ]]; then
 fi
 case "$ENGINE" in docker | sh) ;; *) die "--engine must be auto, docker or sh, got '$ENGINE'" ;; esac
 
+# Microseconds since the epoch; $SECONDS alone is whole seconds and would
+# report a 2.1 s run as 3 s.
+now_us() { local t="${EPOCHREALTIME:-$(date +%s.%N)}"; t="${t/[.,]/}"; echo "${t:0:16}"; }
 PIDS=() NAMES=() SLEEPER=""
-STOPPED=0 STARTED=$SECONDS
+STOPPED=0 STARTED=$(now_us)
 stop() {
   ((STOPPED)) && return 0
   STOPPED=1
@@ -71,7 +74,8 @@ stop() {
     kill -TERM "${PIDS[@]}" 2>/dev/null || true
     wait "${PIDS[@]}" 2>/dev/null || true
   fi
-  ((${#PIDS[@]} == 0)) || say "stopped ${#PIDS[@]} loop(s) after $((SECONDS - STARTED)) s"
+  local tenths=$((($(now_us) - STARTED) / 100000))
+  ((${#PIDS[@]} == 0)) || say "stopped ${#PIDS[@]} loop(s) after $((tenths / 10)).$((tenths % 10)) s"
 }
 trap stop EXIT
 trap 'say "interrupted"; exit 130' INT
