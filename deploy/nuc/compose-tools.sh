@@ -43,7 +43,7 @@ schema() {
 }
 
 compose() {
-  local dir="$CACHE/docker-compose/$COMPOSE_VERSION" build
+  local dir="$CACHE/docker-compose/$COMPOSE_VERSION"
   if [[ ! -x "$dir/docker-compose" ]]; then
     need_go
     mkdir -p "$dir"
@@ -53,9 +53,10 @@ compose() {
       # `go install …@version` refuses modules whose go.mod has exclude
       # directives, as docker/compose's has: build it from a module that
       # requires it and repeats them.
-      build="$(mktemp -d)"
-      trap 'rm -rf "$build"' EXIT
-      cat >"$build/go.mod" <<MOD
+      # A global, not a local: the EXIT trap runs after this function has returned.
+      BUILD_DIR="$(mktemp -d)"
+      trap 'rm -rf "$BUILD_DIR"' EXIT
+      cat >"$BUILD_DIR/go.mod" <<MOD
 module tower.local/compose-build
 
 go 1.24
@@ -68,12 +69,14 @@ exclude (
 )
 MOD
       echo "compose-tools.sh: building docker compose $COMPOSE_VERSION from the Go module proxy (once; minutes)" >&2
-      (cd "$build" && GOFLAGS=-mod=mod go get "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" >&2 &&
+      (cd "$BUILD_DIR" && GOFLAGS=-mod=mod go get "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" >&2 &&
         CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
           -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
           -o "$dir/docker-compose.tmp" github.com/docker/compose/v2/cmd >&2) ||
         die "could not build docker compose $COMPOSE_VERSION (see the go output above)"
       mv "$dir/docker-compose.tmp" "$dir/docker-compose"
+      rm -rf "$BUILD_DIR"
+      trap - EXIT
     fi
   fi
   echo "$dir/docker-compose"
