@@ -3,6 +3,7 @@ import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, unknownFlags, wholeN
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
+import { nextRunAfter, parseSchedule } from './cronTimes.js';
 import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
 
 export const PROGRAM = 'tower-agent';
@@ -53,6 +54,13 @@ export async function parseAgentArgs(args: string[]): Promise<{ command: AgentCo
   return { command, argv };
 }
 
+function validSchedule(expression: string): string {
+  if (nextRunAfter(parseSchedule(expression), Date.now()) === undefined) {
+    throw new ConfigError(`--schedule "${expression}" matches no time in the next eight years; the agent would never sample`);
+  }
+  return expression;
+}
+
 export function agentOptions(argv: Record<string, unknown>): AgentOptions {
   const spoolMaxMb = Number(argv.spoolMaxMb);
   if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${String(argv.spoolMaxMb)}`);
@@ -62,7 +70,7 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     brokers: parseBrokerList(String(argv.brokers)),
     topic: String(argv.topic),
     host,
-    schedule: String(argv.schedule),
+    schedule: validSchedule(String(argv.schedule)),
     clientId: String(argv.clientId),
     procRoot: String(argv.procRoot),
     spoolDir: String(argv.spoolDir),

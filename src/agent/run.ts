@@ -76,11 +76,15 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   );
 
   let sampled = 0;
-  const ticker = startTicker(options.schedule, async () => {
-    const fields = await sampler.sample();
-    delivery.enqueue(encodeSample({ v: SCHEMA_VERSION, host: options.host, time: Date.now(), fields }));
-    sampled += 1;
-  });
+  const ticker = startTicker(
+    options.schedule,
+    async () => {
+      const fields = await sampler.sample();
+      delivery.enqueue(encodeSample({ v: SCHEMA_VERSION, host: options.host, time: Date.now(), fields }));
+      sampled += 1;
+    },
+    { onError: (err) => logger.error({ err }, 'could not take a sample; trying again at the next tick') },
+  );
   const startedAt = Date.now();
   const counters = (): AgentCounters => ({ sampled, missedTicks: ticker.missed, delivery: delivery.stats, spooled: spool.length, dropped: spool.dropped, startedAt });
   const server = options.metricsPort
