@@ -1,5 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
+const RECHECK_MISSING_MS = 60_000;
+
 /**
  * A /proc or /sys file kept open and re-read from offset 0 each time: the
  * kernel regenerates the text on every read, and one pread loop is far
@@ -8,6 +10,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 export class ProcFile {
   private fd: number | undefined;
   private buffer = Buffer.allocUnsafe(16 * 1024);
+  private missingAt: number | undefined;
 
   constructor(readonly path: string) {}
 
@@ -23,11 +26,19 @@ export class ProcFile {
     return this.buffer.toString('utf8', 0, length);
   }
 
-  /** Like read(), but undefined when the file does not exist (a board without a thermal zone). */
-  readOptional(): string | undefined {
+  /**
+   * Like read(), but undefined when the file does not exist (a board without
+   * a thermal zone). A missing file is looked for again once a minute, not on
+   * every sample: each failed open costs a thrown error.
+   */
+  readOptional(now = Date.now()): string | undefined {
+    if (this.missingAt !== undefined && now - this.missingAt < RECHECK_MISSING_MS) return undefined;
     try {
-      return this.read();
+      const text = this.read();
+      this.missingAt = undefined;
+      return text;
     } catch {
+      this.missingAt = now;
       return undefined;
     }
   }

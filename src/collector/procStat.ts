@@ -14,8 +14,11 @@ export class ProcParseError extends Error {
  * counted in user and nice, so they are left out of the total.
  */
 export function parseProcStat(text: string): CpuTimes {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new ProcParseError('no aggregate "cpu" line in /proc/stat');
+  // The aggregate line comes first; the rest of the file (every core, every interrupt) is not needed.
+  const start = text.startsWith('cpu ') ? 0 : text.indexOf('\ncpu ') + 1;
+  if (start === 0 && !text.startsWith('cpu ')) throw new ProcParseError('no aggregate "cpu" line in /proc/stat');
+  const end = text.indexOf('\n', start);
+  const line = text.slice(start, end < 0 ? text.length : end);
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
   if (ticks.length < 4 || ticks.some((n) => !Number.isFinite(n))) {
     throw new ProcParseError(`unreadable cpu line in /proc/stat: ${line}`);

@@ -50,12 +50,12 @@ export class Sampler {
 
   async sample(now = Date.now()): Promise<Fields> {
     const f = this.files;
-    const thermal = f.thermal.readOptional();
+    const thermal = f.thermal.readOptional(now);
     const fields: Fields = {
       CPU_Usage: round(this.cpuUsage(parseProcStat(f.stat.read())), 2),
       ...memoryFields(f.meminfo.read()),
       load1: parseLoad1(f.loadavg.read()),
-      ...this.networkFields(f.netDev.read(), f.route.readOptional() ?? ''),
+      ...this.networkFields(f.netDev.read(), f.route.readOptional(now) ?? ''),
       disk: round(await this.disk.percent(now), 2),
     };
     const temp = thermal === undefined ? undefined : parseThermalMilliC(thermal);

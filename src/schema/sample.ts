@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Encoder, decode } from '@msgpack/msgpack';
 
 /**
  * The wire schema shared by tower-agent (producer) and tower-sink (consumer).
@@ -35,8 +35,11 @@ export function sampleHeaders(): Record<string, string> {
   return { [HEADER_ENCODING]: ENCODING_MSGPACK, [HEADER_SCHEMA]: String(SCHEMA_VERSION) };
 }
 
+/** One encoder for the process: `encode()` builds a new one, with its buffers, for every call. */
+const encoder = new Encoder();
+
 export function encodeSample(sample: Sample): Uint8Array {
-  return encode(validateSample(sample));
+  return encoder.encode(validateSample(sample));
 }
 
 /** A field that could not be kept, and why. */

@@ -32,3 +32,10 @@ test('cpuUsagePercent stays within 0–100 when counters do not move or go back'
   assert.equal(cpuUsagePercent({ busy: 50, total: 100 }, { busy: 10, total: 200 }), 0);
   assert.equal(cpuUsagePercent({ busy: 0, total: 100 }, { busy: 300, total: 200 }), 100);
 });
+
+test('parseProcStat reads only the aggregate line, wherever it is, whatever follows', () => {
+  const later = parseProcStat(`intr 1 2 3\ncpu  10 0 5 80 5 0 0 0 0 0\ncpu0 1 2 3 4\n`);
+  assert.deepEqual(later, { busy: 15, total: 100 });
+  const last = parseProcStat('cpu0 1 2 3 4\ncpu  10 0 5 80 5 0 0 0');
+  assert.deepEqual(last, { busy: 15, total: 100 });
+});

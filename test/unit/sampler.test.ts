@@ -47,3 +47,14 @@ test('Sampler reads this machine\'s /proc and reports values in range', async ()
   assert.ok(fields.memory !== undefined && fields.memory > 0);
   assert.ok(fields.mem_used_percent !== undefined && fields.mem_used_percent > 0 && fields.mem_used_percent < 100);
 });
+
+test('a thermal zone that appears later (a driver loaded late) is found within a minute', async () => {
+  const sys = mkdtempSync(join(tmpdir(), 'tower-sys-'));
+  const sampler = new Sampler({ procRoot: fixtureDir('proc/pi4'), sysRoot: sys });
+  await sampler.prime();
+  const t0 = Date.now();
+  assert.equal((await sampler.sample(t0)).temp, undefined);
+  cpSync(fixtureDir('sys/pi4'), sys, { recursive: true });
+  assert.equal((await sampler.sample(t0 + 1_000)).temp, undefined, 'not looked for again on every sample');
+  assert.equal((await sampler.sample(t0 + 61_000)).temp, 48.7);
+});
