@@ -25,6 +25,11 @@ const RUN = {
   ...SECURITY_OPTIONS,
   'spool-dir': { type: 'string', default: AGENT_DEFAULTS.spoolDir, describe: 'Where samples wait until Kafka has them' },
   'spool-max-mb': { type: 'number', default: AGENT_DEFAULTS.spoolMaxBytes / MIB, describe: 'Spool size cap; the oldest samples go first' },
+  'linger-ms': {
+    type: 'number',
+    default: AGENT_DEFAULTS.lingerMs,
+    describe: 'How long a sample may wait to share one produce request with the next ones (0 = send each at once; less CPU per sample the longer)',
+  },
 } satisfies Record<string, Options>;
 
 const SAMPLE = {
@@ -77,6 +82,7 @@ export function agentOptions(argv: Record<string, unknown>): AgentOptions {
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
     hostsFile: String(argv.hostsFile),
     metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
+    lingerMs: wholeNumber(argv.lingerMs, '--linger-ms', 0, 60_000),
     security: kafkaSecurity(argv as KafkaSecurityArgs),
   };
 }

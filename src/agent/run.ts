@@ -34,6 +34,8 @@ export interface AgentOptions {
   security: KafkaSecurity;
   /** Serve /metrics and /healthz on 127.0.0.1 at this port; 0 = off (default). */
   metricsPort: number;
+  /** How long a sample may wait to share a produce request with later ones, ms. Default 5 000. */
+  lingerMs: number;
 }
 
 /** systemd's StateDirectory=, else the usual place for root or a user. */
@@ -54,6 +56,7 @@ export const AGENT_DEFAULTS: AgentOptions = {
   spoolMaxBytes: 64 * 1024 * 1024,
   hostsFile: '/etc/hosts',
   metricsPort: 0,
+  lingerMs: 5_000,
   security: {},
 };
 
@@ -68,10 +71,10 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   const producer = new SampleProducer(kafka, { topic: options.topic });
-  const delivery = new Delivery(spool, producer, logger);
+  const delivery = new Delivery(spool, producer, logger, { lingerMs: options.lingerMs });
   delivery.start();
   logger.info(
-    { brokers: options.brokers, topic: options.topic, host: options.host, spoolDir: options.spoolDir, spooled: spool.length },
+    { brokers: options.brokers, topic: options.topic, host: options.host, spoolDir: options.spoolDir, spooled: spool.length, lingerMs: options.lingerMs },
     'agent started',
   );
 

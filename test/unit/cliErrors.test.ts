@@ -19,6 +19,9 @@ const cases: [string, 'agent' | 'consumer', string[], RegExp][] = [
   ['bad broker list', 'agent', ['run', '--brokers', 'nuc'], /broker "nuc" is not host:port/],
   ['bad spool cap', 'agent', ['run', '--spool-max-mb', 'lots'], /--spool-max-mb must be a number/],
   ['bad sample count', 'agent', ['sample', '--count', '0'], /--count must be a whole number/],
+  ['bad schedule', 'agent', ['run', '--schedule', '61 * * * * *'], /invalid --schedule "61 \* \* \* \* \*": 61 is a invalid expression for second/],
+  ['a schedule that never runs (the weekday nearest the 5th, on a Sunday)', 'agent', ['run', '--schedule', '0 0 0 5W * 0'], /matches no time in the next eight years/],
+  ['bad linger', 'agent', ['run', '--linger-ms', '-5'], /--linger-ms must be a whole number from 0 to 60000/],
   ['missing config file', 'agent', ['run', '--config', '/nonexistent/agent.yaml'], /cannot read config file/],
   ['sink without a token', 'consumer', ['run'], /set TOWER_INFLUX_TOKEN or --influx-token-file/],
   ['sink --v1 without a password', 'consumer', ['run', '--v1'], /set TOWER_V1_PASSWORD or --v1-password-file/],
@@ -36,7 +39,7 @@ for (const [what, role, args, message] of cases) {
 test('--help lists every option with its default', () => {
   const result = run('agent', ['run', '--help']);
   assert.equal(result.status, 0);
-  for (const flag of ['--brokers', '--topic', '--host', '--schedule', '--spool-dir', '--spool-max-mb', '--config']) {
+  for (const flag of ['--brokers', '--topic', '--host', '--schedule', '--spool-dir', '--spool-max-mb', '--linger-ms', '--config']) {
     assert.match(result.stdout, new RegExp(flag));
   }
   assert.match(result.stdout, /default: "nuc:9090,nuc:9091,nuc:9092"/);
