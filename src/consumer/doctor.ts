@@ -1,5 +1,6 @@
 import { createKafka } from '../kafka/client.js';
 import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import { retryRetriable } from '../retry/retriable.js';
 import { groupLag } from '../kafka/lag.js';
 import type { Logger } from '../log.js';
 import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
@@ -23,11 +24,14 @@ async function checkGroup(kafka: ReturnType<typeof createKafka>, options: SinkOp
   const name = `consumer group ${options.group}`;
   try {
     await withTimeout(admin.connect(), 10_000, 'connecting');
-    const [committed, ends, described] = await Promise.all([
-      admin.fetchOffsets({ groupId: options.group, topics: [options.topic] }),
-      admin.fetchTopicOffsets(options.topic),
-      admin.describeGroups([options.group]),
-    ]);
+    // Right after a broker restart the coordinator may still be loading or have moved: ask again.
+    const [committed, ends, described] = await retryRetriable(() =>
+      Promise.all([
+        admin.fetchOffsets({ groupId: options.group, topics: [options.topic] }),
+        admin.fetchTopicOffsets(options.topic),
+        admin.describeGroups([options.group]),
+      ]),
+    );
     const group = described.groups[0];
     const lag = groupLag(ends, committed[0]?.partitions ?? []);
     return { name, ok: true, detail: `${group?.state ?? 'unknown'}, ${group?.members.length ?? 0} members, ${lag} messages not yet written` };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, Partitioners, logLevel } from 'kafkajs';
 import { resourceTopicSpec } from '../../src/kafka/topics.js';
+import { retryRetriable } from '../../src/retry/retriable.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 import { type Program, servicesEnv, startProgram, v1Query } from './harness.js';
 
@@ -13,7 +14,9 @@ export async function createTopic(prefix: string): Promise<string> {
   const topic = unique(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [resourceTopicSpec(topic)] });
+  // A new topic's metadata can reach one broker before another (UNKNOWN_TOPIC_OR_PARTITION, retriable).
+  await retryRetriable(() => admin.createTopics({ waitForLeaders: true, topics: [resourceTopicSpec(topic)] }));
+  await retryRetriable(() => admin.fetchTopicMetadata({ topics: [topic] }));
   await admin.disconnect();
   return topic;
 }
