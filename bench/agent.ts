@@ -12,6 +12,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { readCpuMs, readRssMb } from './fleet/procstat.js';
 import { round } from './fleet/summary.js';
+import { AGENT_DEFAULTS } from '../src/agent/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -50,11 +51,13 @@ const spawnCount = (file: string) => {
 };
 
 /** Warms up, then measures over `seconds`; returns the figures and RSS at each checkpoint. */
-async function measure(argv: string[], seconds: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
+async function measure(argv: string[], seconds: number, warmupS: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
   const spawnFile = join(mkdtempSync(join(tmpdir(), 'tower-bench-')), 'spawns');
   const { child, output } = start(argv, spawnFile);
   const pid = child.pid as number;
-  await sleep(5_000);
+  // Start-up (loading modules, the inventory's helper processes, the first
+  // connections) is paid once, not per sample: it is left out of the figures.
+  await sleep(warmupS * 1000);
   const t0 = { cpu: readCpuMs(pid) ?? 0, spawns: spawnCount(spawnFile), at: Date.now() };
   const rssAt: number[] = [];
   let maxRss = 0;
@@ -76,27 +79,43 @@ async function measure(argv: string[], seconds: number, checkpoints: number[] = 
 
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
-    .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler (after 5 s warm-up)' })
+    .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler, after the warm-up' })
+    .option('warmup', { type: 'number', default: 30, describe: 'Seconds each sampler runs before measuring starts' })
+    .option('linger-ms', { type: 'number', default: AGENT_DEFAULTS.lingerMs, describe: "The agent's --linger-ms, for both samplers" })
     .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for 10 minutes and report RSS growth' })
     .strict()
     .parseAsync();
   const list = brokers();
   const tag = randomBytes(3).toString('hex');
-  const towerArgs = (host: string) => [join(root, 'dist/agent/main.js'), 'run', '--brokers', list, '--host', host, '--spool-dir', mkdtempSync(join(tmpdir(), 'tower-bench-spool-'))];
+  const linger = String(args.lingerMs);
+  const towerArgs = (host: string) => [
+    join(root, 'dist/agent/main.js'),
+    'run',
+    '--brokers',
+    list,
+    '--host',
+    host,
+    '--linger-ms',
+    linger,
+    '--spool-dir',
+    mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
+  ];
   if (args.soak) {
-    const soak = await measure(towerArgs(`bench-soak-${tag}`), 600, [60, 600]);
+    const soak = await measure(towerArgs(`bench-soak-${tag}`), 600, args.warmup, [60, 600]);
     const [minute1 = 0, minute10 = 0] = soak.rssAt;
-    console.log(JSON.stringify({ bench: 'agent-soak', seconds: 600, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
+    console.log(JSON.stringify({ bench: 'agent-soak', seconds: 600, linger_ms: args.lingerMs, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
     return;
   }
-  const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds);
-  const siArgs = [join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-'))];
-  const systeminformation = await measure(siArgs, args.seconds);
+  const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
+  const siArgs = [join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-')), linger];
+  const systeminformation = await measure(siArgs, args.seconds, args.warmup);
   const strip = ({ rssAt: _, ...f }: Figures & { rssAt: number[] }) => f;
   console.log(
     JSON.stringify({
       bench: 'agent',
       seconds: args.seconds,
+      warmup_s: args.warmup,
+      linger_ms: args.lingerMs,
       node: process.version,
       tower: strip(tower),
       systeminformation: strip(systeminformation),

@@ -10,10 +10,10 @@ import { waitForSignal } from '../src/lifecycle.js';
 import { createLogger } from '../src/log.js';
 import { SCHEMA_VERSION, encodeSample } from '../src/schema/sample.js';
 
-const [brokers, host, spoolDir] = process.argv.slice(2) as [string, string, string];
+const [brokers, host, spoolDir, lingerMs = '0'] = process.argv.slice(2) as [string, string, string, string?];
 const logger = createLogger('si-agent');
 const producer = new SampleProducer(createKafka({ brokers: brokers.split(','), clientId: 'si-agent', logger }), { topic: 'resource' });
-const delivery = new Delivery(new Spool(spoolDir), producer, logger);
+const delivery = new Delivery(new Spool(spoolDir), producer, logger, { lingerMs: Number(lingerMs) });
 delivery.start();
 let disk = 0;
 let diskAt = 0;
