@@ -11,9 +11,10 @@ export class ScheduleError extends ConfigError {
 /**
  * Parses a cron expression with node-cron (5 fields, or 6 with seconds first;
  * names, ranges, steps, `L`, `W`, `#`), so the agent accepts exactly node-cron's
- * language and reports its field errors.
+ * language and reports its field errors. An expression that matches no time
+ * within eight years of `now` (valid, but never run) is refused too.
  */
-export function parseSchedule(expression: string): CronFields {
+export function parseSchedule(expression: string, now = Date.now()): CronFields {
   const { valid, errors } = cron.validateDetailed(expression);
   if (!valid) {
     const why = errors.map((e) => e.message).join('; ');
@@ -21,7 +22,11 @@ export function parseSchedule(expression: string): CronFields {
       `invalid --schedule "${expression}": ${why}. Use a cron expression with a seconds field, e.g. "* * * * * *" for every second`,
     );
   }
-  return cron.parse(expression);
+  const fields = cron.parse(expression);
+  if (nextRunAfter(fields, now) === undefined) {
+    throw new ScheduleError(`--schedule "${expression}" matches no time in the next eight years; the agent would never sample`);
+  }
+  return fields;
 }
 
 /** How far ahead nextRunAfter looks before deciding the expression never matches (e.g. 30 February). */

@@ -1,6 +1,4 @@
-import { type CronFields, ScheduleError, nextRunAfter, parseSchedule } from './cronTimes.js';
-
-export { ScheduleError };
+import { type CronFields, nextRunAfter, parseSchedule } from './cronTimes.js';
 
 export interface Ticker {
   /** Stops ticking; resolves once a job in progress has finished. */
@@ -15,7 +13,7 @@ export interface TickerClock {
   setTimer(fn: () => void, ms: number): { cancel(): void };
 }
 
-export const SYSTEM_CLOCK: TickerClock = {
+const SYSTEM_CLOCK: TickerClock = {
   now: () => Date.now(),
   setTimer: (fn, ms) => {
     const timer = setTimeout(fn, ms);
@@ -31,9 +29,9 @@ export interface TickerOptions {
 }
 
 /** A run this late (ms) is skipped and counted as missed, as node-cron does. */
-export const MISSED_AFTER_MS = 1_000;
+const MISSED_AFTER_MS = 1_000;
 /** A wall-clock step larger than this (NTP's first sync on a Pi without a clock) is not counted as missed runs. */
-export const CLOCK_STEP_MS = 3_600_000;
+const CLOCK_STEP_MS = 3_600_000;
 
 /**
  * Runs `job` on a cron schedule in node-cron's syntax with a seconds field
@@ -85,7 +83,7 @@ export function startTicker(expression: string, job: () => Promise<void>, option
  * MISSED_AFTER_MS late. After a forward step of the wall clock nothing is
  * counted and the schedule goes on from `now`.
  */
-export function planRun(fields: CronFields, due: number, now: number): { run: boolean; missed: number; next: number | undefined } {
+function planRun(fields: CronFields, due: number, now: number): { run: boolean; missed: number; next: number | undefined } {
   if (now - due > CLOCK_STEP_MS) return { run: false, missed: 0, next: nextRunAfter(fields, now) };
   let passed = 1;
   let latest = due;

@@ -42,8 +42,9 @@ test('five-field expressions run at second 0; a date eight years away is no next
   process.env.TZ = 'UTC';
   assert.equal(iso(nextRunAfter(parseSchedule('*/10 * * * *'), at('2026-12-01T10:01:30Z'))), '2026-12-01T10:10:00.000Z');
   // 29 February on a Monday: 2044 is the next.
-  assert.equal(nextRunAfter(parseSchedule('0 0 0 29 2 1'), at('2026-12-01T10:00:00Z')), undefined);
-  assert.equal(iso(nextRunAfter(parseSchedule('0 0 0 29 2 1'), at('2040-12-01T10:00:00Z'))), '2044-02-29T00:00:00.000Z');
+  const leapMonday = parseSchedule('0 0 0 29 2 1', at('2040-12-01T10:00:00Z'));
+  assert.equal(nextRunAfter(leapMonday, at('2026-12-01T10:00:00Z')), undefined);
+  assert.equal(iso(nextRunAfter(leapMonday, at('2040-12-01T10:00:00Z'))), '2044-02-29T00:00:00.000Z');
 });
 
 test('a daylight-saving change: the skipped hour does not run, the repeated hour runs twice', () => {
@@ -64,4 +65,5 @@ test('a daylight-saving change: the skipped hour does not run, the repeated hour
 test('a bad expression is a ScheduleError that quotes node-cron and shows a good one', () => {
   assert.throws(() => parseSchedule('61 * * * * *'), (err: Error) => err instanceof ScheduleError && /61 is a invalid expression for second/.test(err.message) && /"\* \* \* \* \* \*"/.test(err.message));
   assert.throws(() => parseSchedule('every second'), ScheduleError);
+  assert.throws(() => parseSchedule('0 0 0 29 2 1', at('2026-12-01T10:00:00Z')), /matches no time in the next eight years/);
 });
