@@ -14,9 +14,12 @@ export class ProcParseError extends Error {
  * counted in user and nice, so they are left out of the total.
  */
 export function parseProcStat(text: string): CpuTimes {
-  // The aggregate line comes first; the rest of the file (every core, every interrupt) is not needed.
-  const start = text.startsWith('cpu ') ? 0 : text.indexOf('\ncpu ') + 1;
-  if (start === 0 && !text.startsWith('cpu ')) throw new ProcParseError('no aggregate "cpu" line in /proc/stat');
+  // Only the aggregate line (normally the first) is read, not every core and interrupt after it.
+  let start = 0;
+  if (!text.startsWith('cpu ')) {
+    start = text.indexOf('\ncpu ') + 1;
+    if (start === 0) throw new ProcParseError('no aggregate "cpu" line in /proc/stat');
+  }
   const end = text.indexOf('\n', start);
   const line = text.slice(start, end < 0 ? text.length : end);
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
