@@ -1,4 +1,7 @@
-import si from 'systeminformation';
+import { cpu as readCpu } from 'systeminformation/lib/cpu.js';
+import { mem as readMem } from 'systeminformation/lib/memory.js';
+import { osInfo as readOsInfo } from 'systeminformation/lib/osinfo.js';
+import { system as readSystem } from 'systeminformation/lib/system.js';
 
 /** What the machine is, read once at start-up (systeminformation may run helper commands for this). */
 export interface Inventory {
@@ -12,7 +15,7 @@ export interface Inventory {
 }
 
 export async function readInventory(): Promise<Inventory> {
-  const [system, os, cpu, mem] = await Promise.all([si.system(), si.osInfo(), si.cpu(), si.mem()]);
+  const [system, os, cpu, mem] = await Promise.all([readSystem(), readOsInfo(), readCpu(), readMem()]);
   return {
     model: [system.manufacturer, system.model].filter(Boolean).join(' ').trim(),
     os: `${os.distro} ${os.release}`.trim(),
