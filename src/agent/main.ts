@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './runtimeFlags.js';
 import { hideBin } from 'yargs/helpers';
 import { Sampler } from '../collector/sampler.js';
 import { positive, wholeNumber } from '../cli.js';
