@@ -21,13 +21,33 @@ export function parseNetDev(text: string): Map<string, InterfaceCounters> {
     const colon = line.indexOf(':');
     if (colon < 0 || line.includes('|')) continue;
     const name = line.slice(0, colon).trim();
-    const n = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    if (n.length < 16 || n.some((v) => !Number.isFinite(v))) {
-      throw new ProcParseError(`unreadable /proc/net/dev line for ${name}`);
-    }
-    interfaces.set(name, { rx: n[0]!, rxError: n[2]!, rx_dropped: n[3]!, tx: n[8]!, txError: n[10]!, tx_dropped: n[11]! });
+    interfaces.set(name, countersOf(name, line.slice(colon + 1)));
   }
   return interfaces;
+}
+
+/**
+ * The counters of one interface, undefined when /proc/net/dev has no line for
+ * it: what the once-a-second sample needs, without splitting every line.
+ */
+export function netDevCounters(text: string, name: string): InterfaceCounters | undefined {
+  let start = 0;
+  while (start < text.length) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const colon = text.indexOf(':', start);
+    if (colon > start && colon < end && text.slice(start, colon).trim() === name) return countersOf(name, text.slice(colon + 1, end));
+    start = end + 1;
+  }
+  return undefined;
+}
+
+function countersOf(name: string, columns: string): InterfaceCounters {
+  const n = columns.trim().split(/\s+/).map(Number);
+  if (n.length < 16 || n.some((v) => !Number.isFinite(v))) {
+    throw new ProcParseError(`unreadable /proc/net/dev line for ${name}`);
+  }
+  return { rx: n[0]!, rxError: n[2]!, rx_dropped: n[3]!, tx: n[8]!, txError: n[10]!, tx_dropped: n[11]! };
 }
 
 /** The interface of the default route in /proc/net/route, if there is one. */

@@ -4,7 +4,7 @@ import { DiskUsage } from './disk.js';
 import { ProcFile } from './procFile.js';
 import { parseLoad1 } from './procLoadavg.js';
 import { memAvailableKb, parseMeminfo } from './procMeminfo.js';
-import { choosePrimaryInterface, parseNetDev } from './procNet.js';
+import { choosePrimaryInterface, netDevCounters, parseNetDev } from './procNet.js';
 import { type CpuTimes, cpuUsagePercent, parseProcStat } from './procStat.js';
 import { parseThermalMilliC } from './thermal.js';
 
@@ -19,6 +19,8 @@ export interface SamplerOptions {
   diskPath?: string;
   /** How long a disk figure is reused, ms. Default 60 000. */
   diskMaxAgeMs?: number;
+  /** How long the choice of interface is kept before the routes are read again, ms. Default 60 000. */
+  interfaceMaxAgeMs?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export class Sampler {
   private readonly disk: DiskUsage;
   private readonly files: Record<'stat' | 'meminfo' | 'loadavg' | 'netDev' | 'route' | 'thermal', ProcFile>;
   private previousCpu: CpuTimes | undefined;
+  private primary: { name: string | undefined; at: number } | undefined;
 
   constructor(private readonly options: SamplerOptions = {}) {
     const proc = (name: string) => new ProcFile(join(options.procRoot ?? '/proc', name));
@@ -55,7 +58,7 @@ export class Sampler {
       CPU_Usage: round(this.cpuUsage(parseProcStat(f.stat.read())), 2),
       ...memoryFields(f.meminfo.read()),
       load1: parseLoad1(f.loadavg.read()),
-      ...this.networkFields(f.netDev.read(), f.route.readOptional(now) ?? ''),
+      ...this.networkFields(f.netDev.read(), now),
       disk: round(await this.disk.percent(now), 2),
     };
     const temp = thermal === undefined ? undefined : parseThermalMilliC(thermal);
@@ -69,11 +72,21 @@ export class Sampler {
     return usage;
   }
 
-  private networkFields(netDev: string, route: string): Fields {
-    const interfaces = parseNetDev(netDev);
-    const name = choosePrimaryInterface([...interfaces.keys()], route, this.options.networkInterface);
-    const counters = name === undefined ? undefined : interfaces.get(name);
+  private networkFields(netDev: string, now: number): Fields {
+    const name = this.primaryInterface(netDev, now);
+    const counters = name === undefined ? undefined : netDevCounters(netDev, name);
+    // An interface that went away (a USB adapter pulled) is chosen again at the next sample.
+    if (!counters) this.primary = undefined;
     return counters ? { ...counters } : {};
+  }
+
+  /** The default route moves rarely: the routes are read once a minute, not every second. */
+  private primaryInterface(netDev: string, now: number): string | undefined {
+    if (this.primary && now - this.primary.at < (this.options.interfaceMaxAgeMs ?? 60_000)) return this.primary.name;
+    const names = [...parseNetDev(netDev).keys()];
+    const name = choosePrimaryInterface(names, this.files.route.readOptional(now) ?? '', this.options.networkInterface);
+    this.primary = { name, at: now };
+    return name;
   }
 
   close(): void {

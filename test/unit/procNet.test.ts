@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { choosePrimaryInterface, defaultRouteInterface, parseNetDev } from '../../src/collector/procNet.js';
+import { choosePrimaryInterface, defaultRouteInterface, netDevCounters, parseNetDev } from '../../src/collector/procNet.js';
 import { parseLoad1 } from '../../src/collector/procLoadavg.js';
 import { ProcParseError } from '../../src/collector/procStat.js';
 import { parseThermalMilliC } from '../../src/collector/thermal.js';
@@ -16,6 +16,25 @@ test('parseNetDev maps a Raspberry Pi\'s wlan0 columns to the lab\'s field names
 
 test('parseNetDev rejects a truncated interface line', () => {
   assert.throws(() => parseNetDev('  eth0: 1 2 3\n'), ProcParseError);
+});
+
+test('netDevCounters reads one interface as parseNetDev reads them all, on a Pi and on this machine', () => {
+  for (const [machine, text] of [['pi4', fixture('net/dev')], ['this machine', readFileSync('/proc/net/dev', 'utf8')]] as const) {
+    const all = parseNetDev(text);
+    assert.ok(all.size >= 2, machine);
+    for (const [name, counters] of all) assert.deepEqual(netDevCounters(text, name), counters, `${machine} ${name}`);
+    assert.equal(netDevCounters(text, 'usb9'), undefined);
+  }
+});
+
+test('netDevCounters does not take a name that only ends like the one asked for', () => {
+  const text = 'Inter-|   Receive\n face |bytes\n veth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n';
+  assert.equal(netDevCounters(text, 'eth0'), undefined);
+  assert.equal(netDevCounters(text, 'veth0')?.tx, 9);
+});
+
+test('netDevCounters rejects a truncated line of the interface it reads', () => {
+  assert.throws(() => netDevCounters('  eth0: 1 2 3\n', 'eth0'), ProcParseError);
 });
 
 test('the primary interface is the default route\'s, else the first that is not loopback', () => {

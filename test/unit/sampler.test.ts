@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -57,4 +57,29 @@ test('a thermal zone that appears later (a driver loaded late) is found within a
   cpSync(fixtureDir('sys/pi4'), sys, { recursive: true });
   assert.equal((await sampler.sample(t0 + 1_000)).temp, undefined, 'not looked for again on every sample');
   assert.equal((await sampler.sample(t0 + 61_000)).temp, 48.7);
+});
+
+test('the interface follows the default route to another interface within a minute', async () => {
+  const proc = mkdtempSync(join(tmpdir(), 'tower-proc-'));
+  cpSync(fixtureDir('proc/pi4'), proc, { recursive: true });
+  const sampler = new Sampler({ procRoot: proc, sysRoot: fixtureDir('sys/pi4') });
+  await sampler.prime();
+  const t0 = Date.now();
+  assert.equal((await sampler.sample(t0)).tx, 28374651, 'wlan0, the default route');
+  writeFileSync(join(proc, 'net/route'), 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\nlo\t00000000\t00000000\t0003\t0\t0\t0\t00000000\n');
+  assert.equal((await sampler.sample(t0 + 1_000)).tx, 28374651, 'the routes are not read again on every sample');
+  assert.equal((await sampler.sample(t0 + 61_000)).tx, 48213, 'lo, the new default route');
+});
+
+test('an interface that disappears is replaced at the next sample', async () => {
+  const proc = mkdtempSync(join(tmpdir(), 'tower-proc-'));
+  cpSync(fixtureDir('proc/pi4'), proc, { recursive: true });
+  const sampler = new Sampler({ procRoot: proc, sysRoot: fixtureDir('sys/pi4') });
+  await sampler.prime();
+  const t0 = Date.now();
+  assert.equal((await sampler.sample(t0)).tx, 28374651);
+  const netDev = join(proc, 'net/dev');
+  writeFileSync(netDev, readFileSync(netDev, 'utf8').replace(/^ wlan0:.*\n/m, ''));
+  assert.equal((await sampler.sample(t0 + 1_000)).tx, undefined, 'no counters while wlan0 is gone');
+  assert.equal((await sampler.sample(t0 + 2_000)).tx, 0, 'then eth0, the first that is not loopback');
 });
