@@ -1,9 +1,16 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { decodeSample, sampleHeaders } from '../schema/sample.js';
+import { sampleHeaders } from '../schema/sample.js';
 
 export interface SampleProducerOptions {
   /** Topic the samples go to. Default `resource`. */
   topic: string;
+  /**
+   * Message key: this agent's host name, so that each Pi's samples stay in
+   * order on one partition. Samples spooled under an earlier --host keep
+   * that name in their value (which the sink reads) and travel in order with
+   * the new ones.
+   */
+  key: string;
 }
 
 /** Below this, gzip saves nothing: one ~200-byte sample grows by its header. */
@@ -26,8 +33,7 @@ export interface RecordSender {
 }
 
 /**
- * Sends encoded samples to Kafka, keyed by host so that each Pi's samples
- * stay in order on one partition. acks=-1: a send succeeds only once every
+ * Sends encoded samples to Kafka, keyed by host. acks=-1: a send succeeds only once every
  * in-sync replica has the message (min.insync.replicas=2 on the topic).
  * Connects on first use and again after a failure, so a missing broker at
  * start-up is an outage to ride out, not a crash.
@@ -58,7 +64,7 @@ export class SampleProducer implements RecordSender {
         topic: this.options.topic,
         acks: -1,
         compression: compressionFor(records),
-        messages: records.map((value) => ({ key: decodeSample(value).host, value: Buffer.from(value), headers })),
+        messages: records.map((value) => ({ key: this.options.key, value: Buffer.from(value), headers })),
       });
     } catch (err) {
       this.connected = false;

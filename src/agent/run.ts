@@ -70,7 +70,7 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   await sampler.prime();
   const spool = new Spool(options.spoolDir, { maxBytes: options.spoolMaxBytes });
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
-  const producer = new SampleProducer(kafka, { topic: options.topic });
+  const producer = new SampleProducer(kafka, { topic: options.topic, key: options.host });
   const delivery = new Delivery(spool, producer, logger, { lingerMs: options.lingerMs });
   delivery.start();
   logger.info(
