@@ -1,7 +1,9 @@
-// npm run bench:agent [-- --seconds N] [-- --soak]
+// npm run bench:agent [-- --seconds N] [-- --soak] [-- --entry esm]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
+// The agent measured is dist/pi/tower-agent.cjs, the JavaScript that the Pi
+// executables carry; --entry esm measures the npm package's dist/agent/main.js.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { readCpuMs, readRssMb } from './fleet/procstat.js';
+import { readRssMb, readThreadsCpuMs } from './fleet/procstat.js';
 import { round } from './fleet/summary.js';
 import { AGENT_DEFAULTS } from '../src/agent/run.js';
 
@@ -58,7 +60,7 @@ async function measure(argv: string[], seconds: number, warmupS: number, checkpo
   // Start-up (loading modules, the inventory's helper processes, the first
   // connections) is paid once, not per sample: it is left out of the figures.
   await sleep(warmupS * 1000);
-  const t0 = { cpu: readCpuMs(pid) ?? 0, spawns: spawnCount(spawnFile), at: Date.now() };
+  const t0 = { cpu: readThreadsCpuMs(pid) ?? 0, spawns: spawnCount(spawnFile), at: Date.now() };
   const rssAt: number[] = [];
   let maxRss = 0;
   for (let s = 1; s <= seconds; s += 1) {
@@ -68,7 +70,7 @@ async function measure(argv: string[], seconds: number, warmupS: number, checkpo
   }
   await sleep(1_100);
   const elapsedS = (Date.now() - t0.at) / 1000;
-  const cpuMs = (readCpuMs(pid) ?? 0) - t0.cpu;
+  const cpuMs = (readThreadsCpuMs(pid) ?? 0) - t0.cpu;
   const spawns = spawnCount(spawnFile) - t0.spawns;
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
@@ -82,14 +84,16 @@ async function main(): Promise<void> {
     .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler, after the warm-up' })
     .option('warmup', { type: 'number', default: 30, describe: 'Seconds each sampler runs before measuring starts' })
     .option('linger-ms', { type: 'number', default: AGENT_DEFAULTS.lingerMs, describe: "The agent's --linger-ms, for both samplers" })
+    .option('entry', { choices: ['bundle', 'esm'] as const, default: 'bundle' as const, describe: 'bundle: dist/pi/tower-agent.cjs (what runs on a Pi); esm: dist/agent/main.js' })
     .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for 10 minutes and report RSS growth' })
     .strict()
     .parseAsync();
   const list = brokers();
   const tag = randomBytes(3).toString('hex');
   const linger = String(args.lingerMs);
+  const entry = join(root, args.entry === 'bundle' ? 'dist/pi/tower-agent.cjs' : 'dist/agent/main.js');
   const towerArgs = (host: string) => [
-    join(root, 'dist/agent/main.js'),
+    entry,
     'run',
     '--brokers',
     list,
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
   if (args.soak) {
     const soak = await measure(towerArgs(`bench-soak-${tag}`), 600, args.warmup, [60, 600]);
     const [minute1 = 0, minute10 = 0] = soak.rssAt;
-    console.log(JSON.stringify({ bench: 'agent-soak', seconds: 600, linger_ms: args.lingerMs, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
+    console.log(JSON.stringify({ bench: 'agent-soak', entry: args.entry, seconds: 600, linger_ms: args.lingerMs, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
     return;
   }
   const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'agent',
+      entry: args.entry,
       seconds: args.seconds,
       warmup_s: args.warmup,
       linger_ms: args.lingerMs,

@@ -1,5 +1,7 @@
 // The comparison point for bench:agent: the same delivery path, but the
-// sample comes from systeminformation calls instead of reading /proc.
+// sample comes from systeminformation calls instead of reading /proc. It runs
+// with the agent's V8 flags, so that only the sampling differs.
+import '../src/agent/runtimeFlags.js';
 import si from 'systeminformation';
 import { Delivery } from '../src/agent/delivery.js';
 import { SampleProducer } from '../src/agent/producer.js';
@@ -12,7 +14,7 @@ import { SCHEMA_VERSION, encodeSample } from '../src/schema/sample.js';
 
 const [brokers, host, spoolDir, lingerMs = '0'] = process.argv.slice(2) as [string, string, string, string?];
 const logger = createLogger('si-agent');
-const producer = new SampleProducer(createKafka({ brokers: brokers.split(','), clientId: 'si-agent', logger }), { topic: 'resource' });
+const producer = new SampleProducer(createKafka({ brokers: brokers.split(','), clientId: 'si-agent', logger }), { topic: 'resource', key: host });
 const delivery = new Delivery(new Spool(spoolDir), producer, logger, { lingerMs: Number(lingerMs) });
 delivery.start();
 let disk = 0;

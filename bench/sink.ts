@@ -136,8 +136,9 @@ async function latency(agents: number, seconds: number): Promise<void> {
   const logger = pino({ level: 'silent' });
   const producers = await Promise.all(
     Array.from({ length: agents }, async (_, a) => {
-      const producer = new SampleProducer(createKafka({ brokers, clientId: `bench-agent-${a}`, logger }), { topic });
-      return { producer, host: `bench-lat-${tag}-${a}` };
+      const host = `bench-lat-${tag}-${a}`;
+      const producer = new SampleProducer(createKafka({ brokers, clientId: `bench-agent-${a}`, logger }), { topic, key: host });
+      return { producer, host };
     }),
   );
   const sentAt = new Map<string, number>();

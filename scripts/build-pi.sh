@@ -20,7 +20,7 @@
 #   TOWER_CACHE_DIR              cache root (default: $HOME/.cache/tower)
 #   TOWER_NODE_ARM64_VERSION     default: this machine's `node --version`
 #   TOWER_NODE_ARMV7L_VERSION    default: 20.11.0 (the last one published)
-#   TOWER_PI_ARCHES              default: "arm64 armv7l"
+#   TOWER_PI_ARCHES              default: "arm64 armv7l"; empty: the bundle only
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +32,7 @@ CACHE="${TOWER_CACHE_DIR:-$HOME/.cache/tower}/node-arm"
 HOST_NODE_VERSION="$(node -p 'process.versions.node')"
 ARM64_VERSION="${TOWER_NODE_ARM64_VERSION:-$HOST_NODE_VERSION}"
 ARMV7L_VERSION="${TOWER_NODE_ARMV7L_VERSION:-20.11.0}"
-ARCHES="${TOWER_PI_ARCHES:-arm64 armv7l}"
+ARCHES="${TOWER_PI_ARCHES-arm64 armv7l}"
 SEA_FUSE="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 ESBUILD="$ROOT/node_modules/.bin/esbuild"
 POSTJECT="$ROOT/node_modules/.bin/postject"

@@ -166,7 +166,7 @@ export class Flock {
     // Spools of a run that is interrupted (Ctrl-C, a killed runner) go too.
     process.once('exit', this.removeSpools);
     const kafka = this.producer.asKafka();
-    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic }), logger));
+    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic, key: host }), logger));
   }
 
   /** Starts sampling; returns when the first sample is due (the next whole second), ms. */

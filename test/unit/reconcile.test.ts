@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeLogs, reconcile } from '../../bench/fleet/reconcile.js';
-import { parseCpuMs, parseListeningInodes, parseMachineTicks } from '../../bench/fleet/procstat.js';
+import { parseCpuMs, parseListeningInodes, parseMachineTicks, parseSchedstatNs, readThreadsCpuMs } from '../../bench/fleet/procstat.js';
 import { percentile } from '../../bench/fleet/summary.js';
 
 const log = (entries: Record<string, number[]>) => new Map(Object.entries(entries));
@@ -54,6 +54,20 @@ test('percentile is nearest-rank', () => {
 test('CPU time of a process from /proc/<pid>/stat, with spaces and parentheses in its name', () => {
   const stat = '4242 (node (fleet) w) S 1 4242 4242 0 -1 4194560 9000 0 12 0 250 75 0 0 20 0 11 0 123 456 789';
   assert.equal(parseCpuMs(stat), 3250);
+});
+
+test('CPU time of a thread from its schedstat, in ns', () => {
+  assert.equal(parseSchedstatNs('1234567890 55500 42\n'), 1234567890);
+  assert.throws(() => parseSchedstatNs('\n'));
+});
+
+test('CPU time of every thread of this process grows by the work done', () => {
+  const before = readThreadsCpuMs(process.pid) as number;
+  const until = process.cpuUsage().user + 50_000;
+  while (process.cpuUsage().user < until) Math.sqrt(Math.random());
+  const spent = (readThreadsCpuMs(process.pid) as number) - before;
+  assert.ok(spent >= 45 && spent < 500, `${spent} ms`);
+  assert.equal(readThreadsCpuMs(2 ** 22 + 1), undefined, 'no such process');
 });
 
 test('busy share of the machine from /proc/stat', () => {
