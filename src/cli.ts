@@ -43,6 +43,9 @@ export const PRECEDENCE_NOTE = [
   'Precedence: flags > environment > config file > defaults.',
 ].join('\n');
 
+/** A bad value as the user wrote it; yargs has already turned text given to a number option into NaN. */
+export const shown = (value: unknown) => (Number.isNaN(value) ? 'something that is not a number' : String(value));
+
 /** Option validators: each returns the value or throws a ConfigError naming the flag. */
 export function nonEmpty(value: unknown, flag: string): string {
   const text = String(value ?? '').trim();
@@ -52,13 +55,13 @@ export function nonEmpty(value: unknown, flag: string): string {
 
 export function positive(value: unknown, flag: string): number {
   const n = Number(value);
-  if (!(n > 0)) throw new ConfigError(`${flag} must be a number > 0, got ${String(value)}`);
+  if (!(n > 0)) throw new ConfigError(`${flag} must be a number > 0, got ${shown(value)}`);
   return n;
 }
 
 export function wholeNumber(value: unknown, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number ${range}, got ${String(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number ${range}, got ${shown(value)}`);
   return n;
 }

@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, shown, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
@@ -67,7 +67,7 @@ function validSchedule(expression: string): string {
 
 export function agentOptions(argv: Record<string, unknown>): AgentOptions {
   const spoolMaxMb = Number(argv.spoolMaxMb);
-  if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${String(argv.spoolMaxMb)}`);
+  if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${shown(argv.spoolMaxMb)}`);
   const host = nonEmpty(argv.host, '--host');
   if (/[\\\u0000-\u001f]/.test(host)) throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
   return {
