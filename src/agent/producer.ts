@@ -36,7 +36,11 @@ export interface RecordSender {
  * Sends encoded samples to Kafka, keyed by host. acks=-1: a send succeeds only once every
  * in-sync replica has the message (min.insync.replicas=2 on the topic).
  * Connects on first use and again after a failure, so a missing broker at
- * start-up is an outage to ride out, not a crash.
+ * start-up is an outage to ride out, not a crash. Not kafkajs' idempotent
+ * producer: after a reply lost for longer than its retries, the larger retry
+ * the spool makes is refused as out of sequence until the process restarts
+ * (docs/agent.md, npm run bench:idempotence); a duplicate, by contrast,
+ * overwrites itself in InfluxDB.
  */
 export class SampleProducer implements RecordSender {
   private readonly producer: Producer;
