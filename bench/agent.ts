@@ -1,4 +1,4 @@
-// npm run bench:agent [-- --seconds N] [-- --soak] [-- --entry esm]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry esm]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     .option('warmup', { type: 'number', default: 30, describe: 'Seconds each sampler runs before measuring starts' })
     .option('linger-ms', { type: 'number', default: AGENT_DEFAULTS.lingerMs, describe: "The agent's --linger-ms, for both samplers" })
     .option('entry', { choices: ['bundle', 'esm'] as const, default: 'bundle' as const, describe: 'bundle: dist/pi/tower-agent.cjs (what runs on a Pi); esm: dist/agent/main.js' })
-    .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for 10 minutes and report RSS growth' })
+    .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for --soak-minutes and report RSS growth' })
+    .option('soak-minutes', { type: 'number', default: 10, describe: 'Length of the soak; RSS is read at the end of every minute' })
     .strict()
     .parseAsync();
   const list = brokers();
@@ -105,9 +106,12 @@ async function main(): Promise<void> {
     mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
   ];
   if (args.soak) {
-    const soak = await measure(towerArgs(`bench-soak-${tag}`), 600, args.warmup, [60, 600]);
-    const [minute1 = 0, minute10 = 0] = soak.rssAt;
-    console.log(JSON.stringify({ bench: 'agent-soak', entry: args.entry, seconds: 600, linger_ms: args.lingerMs, ...soak, rss_mb_minute1: minute1, rss_mb_minute10: minute10, rss_growth_mb: round(minute10 - minute1, 1) }));
+    const minutes = Array.from({ length: args.soakMinutes }, (_, i) => i + 1);
+    const { rssAt, ...soak } = await measure(towerArgs(`bench-soak-${tag}`), args.soakMinutes * 60, args.warmup, minutes.map((m) => m * 60));
+    const [first = 0] = rssAt;
+    const last = rssAt.at(-1) ?? 0;
+    const growth = { rss_mb_by_minute: rssAt, rss_mb_minute1: first, rss_mb_last_minute: last, rss_growth_mb: round(last - first, 1) };
+    console.log(JSON.stringify({ bench: 'agent-soak', entry: args.entry, seconds: args.soakMinutes * 60, linger_ms: args.lingerMs, ...soak, ...growth }));
     return;
   }
   const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
