@@ -1,14 +1,15 @@
-// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry esm]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
 // The agent measured is dist/pi/tower-agent.cjs, the JavaScript that the Pi
-// executables carry; --entry esm measures the npm package's dist/agent/main.js.
-import { type ChildProcess, spawn } from 'node:child_process';
+// executables carry; --entry sea measures it as a single executable for this
+// machine, --entry esm the npm package's dist/agent/main.js.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -33,9 +34,12 @@ function brokers(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function start(argv: string[], spawnFile: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--require', join(root, 'bench/countSpawns.cjs'), ...argv], {
-    env: { ...process.env, TOWER_SPAWN_COUNT_FILE: spawnFile },
+/** Starts `command` (an executable and its arguments) with the spawn counter preloaded. */
+function start(command: string[], spawnFile: string): { child: ChildProcess; output: () => string } {
+  const [file, ...argv] = command as [string, ...string[]];
+  // NODE_OPTIONS rather than a flag: a single executable takes no node flags but honours it.
+  const child = spawn(file, argv, {
+    env: { ...process.env, TOWER_SPAWN_COUNT_FILE: spawnFile, NODE_OPTIONS: `--require ${join(root, 'bench/countSpawns.cjs')}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,18 +48,43 @@ function start(argv: string[], spawnFile: string): { child: ChildProcess; output
   return { child, output: () => output };
 }
 
-const spawnCount = (file: string) => {
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/**
+ * The Pi's bundle as a single executable for this machine, made the way
+ * scripts/build-pi.sh makes the ARM ones, in a temporary directory. The ARM
+ * executables only run under qemu here, where RSS and CPU are qemu's.
+ */
+function hostSingleExecutable(bundle: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tower-bench-sea-'));
+  copyFileSync(bundle, join(dir, 'tower-agent.cjs'));
+  const config = { main: 'tower-agent.cjs', output: 'blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
+  writeFileSync(join(dir, 'sea.json'), JSON.stringify(config));
+  execFileSync(process.execPath, ['--experimental-sea-config', 'sea.json'], { cwd: dir, stdio: 'ignore' });
+  const exe = join(dir, 'tower-agent');
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  execFileSync(join(root, 'node_modules/.bin/postject'), [exe, 'NODE_SEA_BLOB', join(dir, 'blob'), '--sentinel-fuse', SEA_FUSE], { stdio: 'ignore' });
+  // A file just written is all in the page cache, and the kernel maps the
+  // cached neighbours of each page a process touches into it: about 10 MB
+  // more RSS than the same executable read from disk, as after a boot.
+  execFileSync('dd', [`if=${exe}`, 'iflag=nocache', 'count=0', 'status=none']);
+  return exe;
+}
+
+/** The spawn counter's count; its file is written as it loads, so a missing one means it never ran. */
+function spawnCount(file: string): number {
   try {
     return Number(readFileSync(file, 'utf8'));
   } catch {
-    return 0;
+    throw new Error(`the spawn counter (bench/countSpawns.cjs) did not load in the measured process: no ${file}`);
   }
-};
+}
 
 /** Warms up, then measures over `seconds`; returns the figures and RSS at each checkpoint. */
-async function measure(argv: string[], seconds: number, warmupS: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
+async function measure(command: string[], seconds: number, warmupS: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
   const spawnFile = join(mkdtempSync(join(tmpdir(), 'tower-bench-')), 'spawns');
-  const { child, output } = start(argv, spawnFile);
+  const { child, output } = start(command, spawnFile);
   const pid = child.pid as number;
   // Start-up (loading modules, the inventory's helper processes, the first
   // connections) is paid once, not per sample: it is left out of the figures.
@@ -84,7 +113,11 @@ async function main(): Promise<void> {
     .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler, after the warm-up' })
     .option('warmup', { type: 'number', default: 30, describe: 'Seconds each sampler runs before measuring starts' })
     .option('linger-ms', { type: 'number', default: AGENT_DEFAULTS.lingerMs, describe: "The agent's --linger-ms, for both samplers" })
-    .option('entry', { choices: ['bundle', 'esm'] as const, default: 'bundle' as const, describe: 'bundle: dist/pi/tower-agent.cjs (what runs on a Pi); esm: dist/agent/main.js' })
+    .option('entry', {
+      choices: ['bundle', 'sea', 'esm'] as const,
+      default: 'bundle' as const,
+      describe: "bundle: dist/pi/tower-agent.cjs (what the Pi executables carry); sea: that bundle as this machine's single executable; esm: dist/agent/main.js",
+    })
     .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for --soak-minutes and report RSS growth' })
     .option('soak-minutes', { type: 'number', default: 10, describe: 'Length of the soak; RSS is read at the end of every minute' })
     .strict()
@@ -92,9 +125,15 @@ async function main(): Promise<void> {
   const list = brokers();
   const tag = randomBytes(3).toString('hex');
   const linger = String(args.lingerMs);
-  const entry = join(root, args.entry === 'bundle' ? 'dist/pi/tower-agent.cjs' : 'dist/agent/main.js');
+  const bundle = join(root, 'dist/pi/tower-agent.cjs');
+  const entry = {
+    bundle: () => [process.execPath, bundle],
+    sea: () => [hostSingleExecutable(bundle)],
+    esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
+  }[args.entry]();
+  if (args.entry === 'sea') process.once('exit', () => rmSync(dirname(entry[0] as string), { recursive: true, force: true }));
   const towerArgs = (host: string) => [
-    entry,
+    ...entry,
     'run',
     '--brokers',
     list,
@@ -115,7 +154,7 @@ async function main(): Promise<void> {
     return;
   }
   const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
-  const siArgs = [join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-')), linger];
+  const siArgs = [process.execPath, join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-')), linger];
   const systeminformation = await measure(siArgs, args.seconds, args.warmup);
   const strip = ({ rssAt: _, ...f }: Figures & { rssAt: number[] }) => f;
   console.log(

@@ -1,12 +1,14 @@
 // Preloaded into a benchmarked process (node --require): counts every child
 // process it starts and writes the count to $TOWER_SPAWN_COUNT_FILE at each
-// start, so that a process that spawns nothing does nothing more here.
+// start, so that a process that spawns nothing does nothing more here. The
+// file is written once as this loads, which shows that it did.
 const childProcess = require('node:child_process');
 const { syncBuiltinESMExports } = require('node:module');
 const { writeFileSync } = require('node:fs');
 
 const file = process.env.TOWER_SPAWN_COUNT_FILE;
 let spawns = 0;
+if (file) writeFileSync(file, '0');
 for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
   const original = childProcess[name];
   childProcess[name] = function counted(...args) {
