@@ -7,7 +7,7 @@
 // machine, --entry esm the npm package's dist/agent/main.js.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,23 +48,15 @@ function start(command: string[], spawnFile: string): { child: ChildProcess; out
   return { child, output: () => output };
 }
 
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
 /**
- * The Pi's bundle as a single executable for this machine, made the way
- * scripts/build-pi.sh makes the ARM ones, in a temporary directory. The ARM
- * executables only run under qemu here, where RSS and CPU are qemu's.
+ * The Pi's bundle as a single executable for this machine, made by the
+ * script that makes the ARM ones (scripts/make-sea.sh), in a temporary
+ * directory. The ARM executables only run under qemu here, where RSS and
+ * CPU are qemu's.
  */
 function hostSingleExecutable(bundle: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-bench-sea-'));
-  copyFileSync(bundle, join(dir, 'tower-agent.cjs'));
-  const config = { main: 'tower-agent.cjs', output: 'blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
-  writeFileSync(join(dir, 'sea.json'), JSON.stringify(config));
-  execFileSync(process.execPath, ['--experimental-sea-config', 'sea.json'], { cwd: dir, stdio: 'ignore' });
-  const exe = join(dir, 'tower-agent');
-  copyFileSync(process.execPath, exe);
-  chmodSync(exe, 0o755);
-  execFileSync(join(root, 'node_modules/.bin/postject'), [exe, 'NODE_SEA_BLOB', join(dir, 'blob'), '--sentinel-fuse', SEA_FUSE], { stdio: 'ignore' });
+  const exe = join(mkdtempSync(join(tmpdir(), 'tower-bench-sea-')), 'tower-agent');
+  execFileSync('bash', [join(root, 'scripts/make-sea.sh'), bundle, process.execPath, exe, process.execPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   // A file just written is all in the page cache, and the kernel maps the
   // cached neighbours of each page a process touches into it: about 10 MB
   // more RSS than the same executable read from disk, as after a boot.

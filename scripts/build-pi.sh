@@ -33,7 +33,7 @@ HOST_NODE_VERSION="$(node -p 'process.versions.node')"
 ARM64_VERSION="${TOWER_NODE_ARM64_VERSION:-$HOST_NODE_VERSION}"
 ARMV7L_VERSION="${TOWER_NODE_ARMV7L_VERSION:-20.11.0}"
 ARCHES="${TOWER_PI_ARCHES-arm64 armv7l}"
-SEA_FUSE="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
+MAKE_SEA="$ROOT/scripts/make-sea.sh"
 ESBUILD="$ROOT/node_modules/.bin/esbuild"
 POSTJECT="$ROOT/node_modules/.bin/postject"
 
@@ -124,45 +124,25 @@ arm_node() {
 
 # --------------------------------------------------------------------- SEA ---
 build_sea() {
-  local arch="$1" version node exe stamp want work maker t
+  local arch="$1" version node exe stamp want writer t
   t=$SECONDS
   version="$(version_for "$arch")"
   exe="$OUT/tower-agent-linux-$arch"
   stamp="$OUT/.tower-agent-linux-$arch.stamp"
-  want="$(cat "$BUNDLE" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1) node-$version"
+  want="$(cat "$BUNDLE" "${BASH_SOURCE[0]}" "$MAKE_SEA" | sha256sum | cut -d' ' -f1) node-$version"
   if [[ -x "$exe" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     log "$arch: up to date ($(du -h "$exe" | cut -f1))"
     return 0
   fi
   node="$(arm_node "$arch" "$version")"
-  work="$(mktemp -d "$OUT/.sea-$arch.XXXXXX")"
-  # Cross-built blob: no V8 code cache, no snapshot (both are machine-specific).
-  cat >"$work/sea-config.json" <<EOF
-{
-  "main": "tower-agent.cjs",
-  "output": "sea-prep.blob",
-  "disableExperimentalSEAWarning": true,
-  "useSnapshot": false,
-  "useCodeCache": false
-}
-EOF
-  cp "$BUNDLE" "$work/tower-agent.cjs"
   if [[ "$arch" == arm64 && "$version" == "$HOST_NODE_VERSION" ]]; then
-    maker="node"
+    writer="node"
   else
-    maker="$(qemu_for "$arch") $node"
+    writer="$(qemu_for "$arch") $node"
   fi
-  # shellcheck disable=SC2086
-  (cd "$work" && timeout 300 $maker --experimental-sea-config sea-config.json >sea.log 2>&1) ||
-    { cat "$work/sea.log" >&2; rm -rf "$work"; die "$arch: writing the SEA blob with '$maker' failed"; }
-  cp "$node" "$work/exe"
-  chmod 755 "$work/exe"
-  timeout 300 "$POSTJECT" "$work/exe" NODE_SEA_BLOB "$work/sea-prep.blob" \
-    --sentinel-fuse "$SEA_FUSE" >"$work/postject.log" 2>&1 ||
-    { cat "$work/postject.log" >&2; rm -rf "$work"; die "$arch: postject failed"; }
-  mv -f "$work/exe" "$exe"
+  # shellcheck disable=SC2086 # the writer is a command and its arguments
+  bash "$MAKE_SEA" "$BUNDLE" "$node" "$exe" $writer || die "$arch: making the single executable failed"
   echo "$want" >"$stamp"
-  rm -rf "$work"
   log "$arch: node $version + bundle -> ${exe#"$ROOT"/} ($(du -h "$exe" | cut -f1), $((SECONDS - t)) s)"
 }
 
