@@ -9,24 +9,22 @@
 //              (a blackhole route to the Pi's address; the Pi's requests
 //              still arrive): a produce is written but its reply never comes,
 //              as when a Pi's Wi-Fi drops at the wrong moment
-// Then the topic is read back and each agent's samples counted: taken,
-// acknowledged, on the topic, duplicated, missing, still spooled, send
-// errors by kind. One JSON line per producer. Needs root (ip netns, ip route)
-// and `npm run services:up`; takes about 4 minutes with the defaults.
+// Meanwhile the tests' TopicReader reads the topic. Each agent's samples
+// are counted: taken, acknowledged, on the topic, duplicated, missing,
+// still spooled, send errors by kind. One JSON line per producer. Needs
+// root (ip netns, ip route) and `npm run services:up`; takes about 4
+// minutes with the defaults.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { decodeSample } from '../src/schema/sample.js';
 import { PiNamespace } from '../test/e2e/netns.js';
+import { TopicReader } from '../test/e2e/topicReader.js';
 import { killBroker, leaderOf, startBroker } from './drills/faults.js';
 import { loadStack } from './drills/stack.js';
 import { sleep } from './drills/stream.js';
 import { REPO_ROOT, benchKafka } from './fleet/services.js';
 import type { AgentReport } from './idempotence/pair.js';
-
-const pi = (nucHost: string) => new PiNamespace('tower-idem', nucHost, { subnet: '10.231.9', nucLink: 'tw-nuc9', piLink: 'tw-pi9' });
 
 function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: ChildProcess; reports: Promise<AgentReport[]> } {
   const [cmd, ...args] = ns.command(process.execPath, '--import', 'tsx', join(REPO_ROOT, 'bench/idempotence/pair.ts'), brokers.join(','), topic);
@@ -39,29 +37,17 @@ function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: 
   return { child, reports };
 }
 
-/** Every sample time on the topic, by host, in offset order. */
-async function readTopic(kafka: Kafka, topic: string, atLeast: number): Promise<Map<string, number[]>> {
-  const byHost = new Map<string, number[]>();
-  const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (!message.value) return;
-      const { host, time } = decodeSample(message.value);
-      byHost.set(host, [...(byHost.get(host) ?? []), time]);
-      seen += 1;
-    },
-  });
+/** Waits until `reader` holds at least `count` samples (at most 30 s), then 3 s more for any duplicates beyond them. */
+async function drainReader(reader: TopicReader, count: number): Promise<void> {
+  const held = () => [...reader.samples.values()].reduce((n, samples) => n + samples.length, 0);
   const deadline = Date.now() + 30_000;
-  while (seen < atLeast && Date.now() < deadline) await sleep(200);
-  await sleep(3_000); // whatever is there beyond the acknowledged count: duplicates
-  await consumer.disconnect();
-  return byHost;
+  while (held() < count && Date.now() < deadline) await sleep(200);
+  await sleep(3_000);
+  await reader.stop();
 }
 
-function tally(report: AgentReport, onTopic: number[]) {
+function tally(report: AgentReport, reader: TopicReader) {
+  const onTopic = (reader.samples.get(report.producer) ?? []).map((sample) => sample.time);
   const distinct = new Set(onTopic);
   return {
     bench: 'idempotence',
@@ -97,7 +83,9 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
 
-  const ns = pi((brokers[0] as string).split(':')[0] as string);
+  const reader = new TopicReader(brokers, topic);
+  await reader.start();
+  const ns = new PiNamespace('tower-idem', (brokers[0] as string).split(':')[0] as string, { subnet: '10.231.9', nucLink: 'tw-nuc9', piLink: 'tw-pi9' });
   const blackhole = `${ns.piAddress}/32`;
   ns.create();
   const note = (message: string) => process.stderr.write(`[idempotence] ${message}\n`);
@@ -132,8 +120,8 @@ async function main(): Promise<void> {
     note('stopping the agents; they drain for up to 30 s');
     child.stdin?.end('stop\n');
     const done = await reports;
-    const onTopic = await readTopic(kafka, topic, done.reduce((n, r) => n + r.acknowledged, 0));
-    for (const report of done) console.log(JSON.stringify(tally(report, onTopic.get(report.producer) ?? [])));
+    await drainReader(reader, done.reduce((n, r) => n + r.acknowledged, 0));
+    for (const report of done) console.log(JSON.stringify(tally(report, reader)));
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();

@@ -14,6 +14,7 @@ import { Delivery } from '../../src/agent/delivery.js';
 import { SampleProducer } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
 import { SCHEMA_VERSION, encodeSample } from '../../src/schema/sample.js';
+import { sleep } from '../drills/stream.js';
 import { benchKafka } from '../fleet/services.js';
 
 const PRODUCERS = ['idempotent', 'plain'] as const;
@@ -31,7 +32,6 @@ export interface AgentReport {
 }
 
 const SAMPLE_EVERY_MS = 100;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Kafka client whose producers get `extra` on top of what SampleProducer asks for. */
 function withProducerConfig(kafka: Kafka, extra: ProducerConfig): Kafka {
