@@ -49,7 +49,11 @@ test('with the busybox-style busy loop running, verify says PASS and exits 0', a
   const { code, stdout } = await verdict;
   assert.equal(code, 0, stdout);
   assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 30/m);
-  assert.match(stdout, /[▁▂▃▄▅▆▇█]{10,}/);
+  // One bar per reading: the baseline's and the window's, as many as landed before the rise was seen.
+  const chart = /^ +([▁▂▃▄▅▆▇█]+) {2}\((\d+) readings, 0–100%\)$/m.exec(stdout);
+  assert.ok(chart, `no chart in:\n${stdout}`);
+  assert.equal(chart[1]?.length, Number(chart[2]), stdout);
+  assert.ok(Number(chart[2]) >= 4, `a baseline and a 3-sample peak need 4 readings at least:\n${stdout}`);
 });
 
 test('verify for a host with no data says so and exits 1', async () => {
