@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 
 const RECHECK_MISSING_MS = 60_000;
 
@@ -41,10 +41,5 @@ export class ProcFile {
       this.missingAt = now;
       return undefined;
     }
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
   }
 }

@@ -88,10 +88,6 @@ export class Sampler {
     this.primary = { name, at: now };
     return name;
   }
-
-  close(): void {
-    for (const file of Object.values(this.files)) file.close();
-  }
 }
 
 function memoryFields(meminfo: string): Fields {
