@@ -1,8 +1,8 @@
-import type { Options } from 'yargs';
+import type { ArgumentsCamelCase, InferredOptionTypes, Options } from 'yargs';
 import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, shown, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
-import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
+import { SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { parseSchedule } from './cronTimes.js';
 import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
 
@@ -48,15 +48,21 @@ function parser(args: string[]) {
     .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE).epilogue(PRECEDENCE_NOTE));
 }
 
-export type AgentCommand = 'run' | 'doctor' | 'sample';
+/** What yargs makes of the options `run` and `doctor` take. */
+export type RunArgv = ArgumentsCamelCase<InferredOptionTypes<typeof COMMON & typeof RUN>>;
+/** What yargs makes of the options `sample` takes. */
+export type SampleArgv = ArgumentsCamelCase<InferredOptionTypes<typeof COMMON & typeof SAMPLE>>;
+
+export type ParsedAgentArgs = { command: 'run' | 'doctor'; argv: RunArgv } | { command: 'sample'; argv: SampleArgv };
 
 /** Parses argv, environment and config file; exits with code 2 on bad input. */
-export async function parseAgentArgs(args: string[]): Promise<{ command: AgentCommand; argv: Record<string, unknown> }> {
+export async function parseAgentArgs(args: string[]): Promise<ParsedAgentArgs> {
   const argv = await parser(args).parseAsync();
-  const command = String(argv._[0]) as AgentCommand;
+  const command = String(argv._[0]) as ParsedAgentArgs['command'];
   const unknown = unknownFlags(args, Object.keys({ ...COMMON, ...(command === 'sample' ? SAMPLE : RUN) }));
   if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
-  return { command, argv };
+  // yargs types a parser with subcommands by its top-level options only; each command's builder applied its own options above.
+  return { command, argv } as ParsedAgentArgs;
 }
 
 /** The schedule as given, once node-cron has accepted it and it has a next run. */
@@ -65,24 +71,24 @@ function validSchedule(expression: string): string {
   return expression;
 }
 
-export function agentOptions(argv: Record<string, unknown>): AgentOptions {
-  const spoolMaxMb = Number(argv.spoolMaxMb);
+export function agentOptions(argv: RunArgv): AgentOptions {
+  const spoolMaxMb = argv.spoolMaxMb;
   if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${shown(argv.spoolMaxMb)}`);
   const host = nonEmpty(argv.host, '--host');
   if (/[\\\u0000-\u001f]/.test(host)) throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
   return {
-    brokers: parseBrokerList(String(argv.brokers)),
-    topic: String(argv.topic),
+    brokers: parseBrokerList(argv.brokers),
+    topic: argv.topic,
     host,
-    schedule: validSchedule(String(argv.schedule)),
-    clientId: String(argv.clientId),
-    procRoot: String(argv.procRoot),
-    spoolDir: String(argv.spoolDir),
+    schedule: validSchedule(argv.schedule),
+    clientId: argv.clientId,
+    procRoot: argv.procRoot,
+    spoolDir: argv.spoolDir,
     spoolMaxBytes: Math.round(spoolMaxMb * MIB),
-    hostsFile: String(argv.hostsFile),
+    hostsFile: argv.hostsFile,
     metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
     lingerMs: wholeNumber(argv.lingerMs, '--linger-ms', 0, 60_000),
-    security: kafkaSecurity(argv as KafkaSecurityArgs),
+    security: kafkaSecurity(argv),
   };
 }
 

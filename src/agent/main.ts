@@ -5,16 +5,14 @@ import { Sampler } from '../collector/sampler.js';
 import { positive, wholeNumber } from '../cli.js';
 import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
-import { PROGRAM, agentOptions, parseAgentArgs } from './cli.js';
+import { PROGRAM, type SampleArgv, agentOptions, parseAgentArgs } from './cli.js';
 import { runDoctor } from './doctor.js';
 import { runAgent } from './run.js';
 
-type Argv = Record<string, unknown>;
-
-async function printSamples(argv: Argv): Promise<void> {
+async function printSamples(argv: SampleArgv): Promise<void> {
   const count = wholeNumber(argv.count, '--count', 1);
   const interval = positive(argv.interval, '--interval');
-  const sampler = new Sampler({ procRoot: String(argv.procRoot) });
+  const sampler = new Sampler({ procRoot: argv.procRoot });
   await sampler.prime();
   for (let i = 0; i < count; i += 1) {
     await new Promise((resolve) => setTimeout(resolve, interval * 1000));
@@ -23,13 +21,13 @@ async function printSamples(argv: Argv): Promise<void> {
 }
 
 runProgram(PROGRAM, async () => {
-  const { command, argv } = await parseAgentArgs(hideBin(process.argv));
-  if (command === 'sample') {
-    await printSamples(argv);
+  const parsed = await parseAgentArgs(hideBin(process.argv));
+  if (parsed.command === 'sample') {
+    await printSamples(parsed.argv);
     return 0;
   }
-  const options = agentOptions(argv);
-  if (command === 'doctor') return (await runDoctor(options, createLogger(PROGRAM, 'silent'), (line) => process.stdout.write(`${line}\n`))) ? 0 : 1;
+  const options = agentOptions(parsed.argv);
+  if (parsed.command === 'doctor') return (await runDoctor(options, createLogger(PROGRAM, 'silent'), (line) => process.stdout.write(`${line}\n`))) ? 0 : 1;
   await runAgent(options, createLogger(PROGRAM));
   // Exit even if a send hung on a dead link keeps a socket open: everything unsent is spooled.
   return 0;

@@ -9,8 +9,9 @@ async function optionsFor(args: string[], env: Record<string, string> = {}) {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    const { argv } = await parseAgentArgs(args);
-    return agentOptions(argv);
+    const parsed = await parseAgentArgs(args);
+    if (parsed.command === 'sample') assert.fail('optionsFor takes a run or doctor command line');
+    return agentOptions(parsed.argv);
   } finally {
     for (const key of Object.keys(env)) delete process.env[key];
     Object.assign(process.env, saved);

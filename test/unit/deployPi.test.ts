@@ -157,7 +157,9 @@ test('agent.yaml names the three brokers of --nuc-host and parses as the agent r
   const saved = { ...process.env };
   for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
   try {
-    const options = agentOptions((await parseAgentArgs(['run', '--config', yaml])).argv);
+    const parsed = await parseAgentArgs(['run', '--config', yaml]);
+    if (parsed.command === 'sample') assert.fail('parsed as sample');
+    const options = agentOptions(parsed.argv);
     assert.deepEqual(options.brokers, ['labnuc:9090', 'labnuc:9091', 'labnuc:9092']);
     assert.equal(options.topic, 'resource');
   } finally {
