@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { readRssMb, readThreadsCpuMs } from './fleet/procstat.js';
-import { round } from './fleet/summary.js';
+import { readRssMb, readThreadsCpuMs } from '../support/fleet/procstat.js';
+import { round } from '../support/fleet/summary.js';
 import { AGENT_DEFAULTS } from '../src/agent/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -18,8 +18,8 @@ import { type DrillLine, runDrill } from './drills/runDrill.js';
 import { loadStack } from './drills/stack.js';
 import { killStreamsSync } from './drills/stream.js';
 import { summarize } from './drills/verdict.js';
-import { benchKafka } from './fleet/index.js';
-import { REPO_ROOT } from './fleet/services.js';
+import { benchKafka } from '../support/fleet/index.js';
+import { REPO_ROOT } from '../support/services.js';
 
 /** Longest one drill may take before the whole run is abandoned, ms. */
 const DRILL_BUDGET_MS = 7 * 60_000;

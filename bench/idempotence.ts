@@ -23,7 +23,7 @@ import { TopicReader } from '../test/e2e/topicReader.js';
 import { killBroker, leaderOf, startBroker } from './drills/faults.js';
 import { loadStack } from './drills/stack.js';
 import { sleep } from './drills/stream.js';
-import { REPO_ROOT, benchKafka } from './fleet/services.js';
+import { REPO_ROOT, benchKafka } from '../support/services.js';
 import type { AgentReport } from './idempotence/pair.js';
 
 function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: ChildProcess; reports: Promise<AgentReport[]> } {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { countStored, readStored, reconcile } from '../fleet/index.js';
+import { countStored, readStored, reconcile } from '../../support/fleet/index.js';
 import type { DrillId } from './args.js';
 import { burstLetters, topicEnds } from './deadLetters.js';
 import { killBroker, leaderOf, produceBurst, startBroker, startInflux, stopInflux } from './faults.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
-import { REPO_ROOT } from '../fleet/services.js';
+import { REPO_ROOT } from '../../support/services.js';
 import type { BurstMessage } from './hostile.js';
 import { DRILL_NAMESPACE } from './netnsPi.js';
 import { type Stack, serviceScript } from './stack.js';

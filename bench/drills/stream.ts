@@ -10,7 +10,7 @@ import {
   startSinks,
   stopSinks,
   waitForGroup,
-} from '../fleet/index.js';
+} from '../../support/fleet/index.js';
 import { LagProbe } from './lag.js';
 import type { Stack } from './stack.js';
 import { type BacklogObservation, doneWatching, recoveryMs, steadyBacklog } from './verdict.js';

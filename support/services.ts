@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
-import { createKafka } from '../../src/kafka/client.js';
-import { resourceTopicSpec } from '../../src/kafka/topics.js';
+import { createKafka } from '../src/kafka/client.js';
+import { resourceTopicSpec } from '../src/kafka/topics.js';
 
-/** The repository root, found from this file whether it runs from bench/ (tsx) or dist-bench/bench/ (built). */
-export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../..' : '../..', import.meta.url));
+/** The repository root, found from this file whether it runs from support/ (tsx) or dist-bench/support/ (built). */
+export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../..' : '..', import.meta.url));
 
 export class ServicesError extends Error {
   override name = 'ServicesError';
