@@ -7,7 +7,7 @@ import type { BurstMessage } from './hostile.js';
 import { DRILL_NAMESPACE } from './netnsPi.js';
 import { type Stack, serviceScript } from './stack.js';
 import { sleep } from './stream.js';
-import { PiNamespace } from '../../test/e2e/netns.js';
+import { PiNamespace } from '../../support/netns.js';
 
 export class FaultError extends Error {
   override name = 'FaultError';

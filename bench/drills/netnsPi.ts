@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Program, startProgram } from '../../test/e2e/harness.js';
-import { PiNamespace } from '../../test/e2e/netns.js';
+import { type Program, startProgram } from '../../support/harness.js';
+import { PiNamespace } from '../../support/netns.js';
 import type { InfluxTarget } from '../../support/services.js';
 import { influxQuery } from '../../support/fleet/stored.js';
 
