@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Spool } from '../../src/agent/spool.js';
 import { decodeSample } from '../../src/schema/sample.js';
-import { type Program, kafkaEnv, sleep, startProgram, waitFor } from '../../support/harness.js';
+import { type Program, sleep, startProgram, waitFor } from '../../support/harness.js';
 import { PiNamespace } from '../../support/netns.js';
+import { kafkaEnv } from '../../support/services.js';
 import { TopicReader } from '../../support/topicReader.js';
 
 // The Pi runs in its own network namespace and reaches the NUC's brokers only
