@@ -20,9 +20,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PiNamespace } from '../support/netns.js';
 import { TopicReader } from '../support/topicReader.js';
-import { killBroker, leaderOf, startBroker } from './drills/faults.js';
-import { loadStack } from './drills/stack.js';
-import { sleep } from './drills/stream.js';
+import { killBroker, leaderOf, startBroker } from '../support/faults.js';
+import { loadStack } from '../support/stack.js';
+import { sleep } from '../support/harness.js';
 import { REPO_ROOT, benchKafka } from '../support/services.js';
 import type { AgentReport } from './idempotence/pair.js';
 

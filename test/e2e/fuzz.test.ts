@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
 import { sampleHeaders } from '../../src/schema/sample.js';
-import { HOSTILE, prng } from '../../bench/drills/hostile.js';
+import { HOSTILE, prng } from '../../support/hostile.js';
 import { v1Query, waitFor } from '../../support/harness.js';
 import { type OutgoingMessage, createTopic, env, produce, readAll, startSink, unique } from './sinkHarness.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DrillUsageError, parseDrillArgs } from '../../bench/drills/args.js';
-import { BURST_HEADER, hostileBurst } from '../../bench/drills/hostile.js';
+import { BURST_HEADER, hostileBurst } from '../../support/hostile.js';
 import { decodeSample } from '../../src/schema/sample.js';
 import {
   type BacklogObservation,
