@@ -22,7 +22,7 @@ import {
   renderCellQuery,
   renderInterval,
   renderMetaQuery,
-} from './chronografResources.js';
+} from '../support/chronografResources.js';
 import { type Program, memAvailableNowKb, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { createTopic, env, kafka, startSink, unique } from './sinkHarness.js';
 
