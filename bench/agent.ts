@@ -13,8 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { readRssMb, readThreadsCpuMs } from './fleet/procstat.js';
-import { round } from './fleet/summary.js';
+import { readRssMb, readThreadsCpuMs } from '../support/fleet/procstat.js';
+import { round } from '../support/fleet/summary.js';
+import { kafkaEnv } from '../support/services.js';
 import { AGENT_DEFAULTS } from '../src/agent/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,9 +28,7 @@ interface Figures {
 }
 
 function brokers(): string {
-  const match = /^TOWER_BROKERS=['"]?([^'"\n]+)/m.exec(readFileSync(join(root, '.tower/kafka.env'), 'utf8'));
-  if (!match?.[1]) throw new Error('no TOWER_BROKERS in .tower/kafka.env; start Kafka first');
-  return match[1];
+  return kafkaEnv().TOWER_BROKERS;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -18,12 +18,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { PiNamespace } from '../test/e2e/netns.js';
-import { TopicReader } from '../test/e2e/topicReader.js';
-import { killBroker, leaderOf, startBroker } from './drills/faults.js';
-import { loadStack } from './drills/stack.js';
-import { sleep } from './drills/stream.js';
-import { REPO_ROOT, benchKafka } from './fleet/services.js';
+import { PiNamespace } from '../support/netns.js';
+import { TopicReader } from '../support/topicReader.js';
+import { killBroker, leaderOf, startBroker } from '../support/faults.js';
+import { loadStack } from '../support/stack.js';
+import { sleep } from '../support/harness.js';
+import { REPO_ROOT, benchKafka } from '../support/services.js';
 import type { AgentReport } from './idempotence/pair.js';
 
 function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: ChildProcess; reports: Promise<AgentReport[]> } {

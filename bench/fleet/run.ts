@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { startFleet } from './fleet.js';
-import { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from './probes.js';
-import { pidsListeningOn } from './procstat.js';
-import { type Reconciliation, reconcile } from './reconcile.js';
-import { benchKafka, ensureTopic, loadServices } from './services.js';
-import { type SinkHandle, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';
-import { readStored, waitForStored } from './stored.js';
+import { startFleet } from '../../support/fleet/fleet.js';
+import { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from '../../support/fleet/probes.js';
+import { pidsListeningOn } from '../../support/fleet/procstat.js';
+import { type Reconciliation, reconcile } from '../../support/fleet/reconcile.js';
+import { type SinkHandle, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from '../../support/fleet/sinks.js';
+import { readStored, waitForStored } from '../../support/fleet/stored.js';
+import { benchKafka, ensureTopic, loadServices } from '../../support/services.js';
 
 export interface FleetRunOptions {
   agents: number;

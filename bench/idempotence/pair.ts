@@ -14,8 +14,8 @@ import { Delivery } from '../../src/agent/delivery.js';
 import { SampleProducer } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
 import { SCHEMA_VERSION, encodeSample } from '../../src/schema/sample.js';
-import { sleep } from '../drills/stream.js';
-import { benchKafka } from '../fleet/services.js';
+import { sleep } from '../../support/harness.js';
+import { benchKafka } from '../../support/services.js';
 
 const PRODUCERS = ['idempotent', 'plain'] as const;
 type ProducerKind = (typeof PRODUCERS)[number];

@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeSample, HEADER_ENCODING, ENCODING_MSGPACK, type Sample } from '../../src/schema/sample.js';
+import { readEnvFile } from '../../support/services.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const piDir = join(root, 'dist', 'pi');
@@ -109,8 +110,8 @@ function brokers(): string {
   const state = process.env.TOWER_STATE_DIR ?? join(root, '.tower');
   for (const file of [join(state, 'kafka.env'), join(state, 'services.env')]) {
     if (!existsSync(file)) continue;
-    const match = /^TOWER_BROKERS=(.+)$/m.exec(readFileSync(file, 'utf8'));
-    if (match?.[1]) return match[1].trim().replace(/^["']|["']$/g, '');
+    const found = readEnvFile(file).TOWER_BROKERS;
+    if (found) return found;
   }
   if (process.env.TOWER_BROKERS) return process.env.TOWER_BROKERS;
   throw new Error(

@@ -22,8 +22,8 @@ import {
   renderCellQuery,
   renderInterval,
   renderMetaQuery,
-} from './chronografResources.js';
-import { type Program, memAvailableNowKb, startProgram, v1Query, waitFor } from './harness.js';
+} from '../support/chronografResources.js';
+import { type Program, memAvailableNowKb, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { createTopic, env, kafka, startSink, unique } from './sinkHarness.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/services/chronograf.sh', import.meta.url));

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
 import { sampleHeaders } from '../../src/schema/sample.js';
-import { HOSTILE, prng } from '../../bench/drills/hostile.js';
-import { v1Query, waitFor } from './harness.js';
+import { HOSTILE, prng } from '../../support/hostile.js';
+import { v1Query, waitFor } from '../../support/harness.js';
 import { type OutgoingMessage, createTopic, env, produce, readAll, startSink, unique } from './sinkHarness.js';
 
 test('10,000 random and hostile messages: every good one lands exactly as sent, every bad one is dead-lettered with a reason', async () => {

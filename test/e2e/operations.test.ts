@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Program, startProgram, v1Query, waitFor } from './harness.js';
+import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { createTopic, env, startSink, unique } from './sinkHarness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

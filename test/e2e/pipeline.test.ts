@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { memAvailableNowKb, type Program, servicesEnv, sleep, startProgram, v1Query, waitFor } from './harness.js';
+import { memAvailableNowKb, type Program, sleep, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { servicesEnv } from '../../support/services.js';
 
 const env = servicesEnv();
 const uniqueHost = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;

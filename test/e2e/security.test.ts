@@ -22,28 +22,12 @@ import { createKafka } from '../../src/kafka/client.js';
 import { type KafkaSecurityArgs, kafkaSecurity } from '../../src/kafka/security.js';
 import { createLogger } from '../../src/log.js';
 import { decodeSample, type Sample } from '../../src/schema/sample.js';
+import { readEnvFile } from '../../support/services.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const stateDir = process.env.TOWER_STATE_DIR ?? join(root, '.tower');
 const TOPIC = 'resource';
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-
-/** KEY=VALUE lines of a settings file the service scripts wrote. */
-function readEnvFile(path: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}; start the cluster first: bash scripts/services/kafka.sh start\n${(err as Error).message}`);
-  }
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1] as string, m[2] as string]),
-  );
-}
 
 const kafkaEnv = readEnvFile(join(stateDir, 'kafka.env'));
 const saslEnvFile = join(stateDir, 'kafka', 'sasl.env');

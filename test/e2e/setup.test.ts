@@ -7,7 +7,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Program, kafkaEnv, startProgram, v1Query, waitFor } from './harness.js';
+import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { kafkaEnv } from '../../support/services.js';
 import { createTopic, unique } from './sinkHarness.js';
 
 // A fresh InfluxDB 2.8 of this test's own, onboarded like the influxdb Docker

@@ -3,7 +3,8 @@ import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, Partitioners
 import { resourceTopicSpec } from '../../src/kafka/topics.js';
 import { retryRetriable } from '../../src/retry/retriable.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
-import { type Program, servicesEnv, startProgram, v1Query } from './harness.js';
+import { type Program, startProgram, v1Query } from '../../support/harness.js';
+import { servicesEnv } from '../../support/services.js';
 
 export const env = servicesEnv();
 export const kafka = new Kafka({ clientId: 'tower-test', brokers: (env.TOWER_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });

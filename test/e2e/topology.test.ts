@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Spool } from '../../src/agent/spool.js';
 import { decodeSample } from '../../src/schema/sample.js';
-import { type Program, kafkaEnv, sleep, startProgram, waitFor } from './harness.js';
-import { PiNamespace } from './netns.js';
-import { TopicReader } from './topicReader.js';
+import { type Program, sleep, startProgram, waitFor } from '../../support/harness.js';
+import { PiNamespace } from '../../support/netns.js';
+import { kafkaEnv } from '../../support/services.js';
+import { TopicReader } from '../../support/topicReader.js';
 
 // The Pi runs in its own network namespace and reaches the NUC's brokers only
 // through a veth pair, by the name the brokers advertise, from its own hosts file.

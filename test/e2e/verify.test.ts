@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { type Program, servicesEnv, sleep, startProgram } from './harness.js';
+import { type Program, sleep, startProgram } from '../../support/harness.js';
+import { servicesEnv } from '../../support/services.js';
 import { unique } from './sinkHarness.js';
 
 // The lab's last step: a busy loop on the Pi must show as a rise of CPU_Usage,

@@ -19,7 +19,7 @@ import {
   renderResourceTemplate,
   sourceProblems,
   undefinedVariables,
-} from '../e2e/chronografResources.js';
+} from '../support/chronografResources.js';
 
 // What deploy/nuc/compose.yaml gives the chronograf container.
 const COMPOSE_ENV = { TOWER_INFLUX_URL: 'http://influxdb:8086', TOWER_V1_PASSWORD: '0123456789abcdef'.repeat(4) };

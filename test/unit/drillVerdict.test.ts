@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DrillUsageError, parseDrillArgs } from '../../bench/drills/args.js';
-import { BURST_HEADER, hostileBurst } from '../../bench/drills/hostile.js';
+import { DrillUsageError, parseDrillArgs } from '../drills/args.js';
+import { BURST_HEADER, hostileBurst } from '../../support/hostile.js';
 import { decodeSample } from '../../src/schema/sample.js';
 import {
   type BacklogObservation,
@@ -14,7 +14,7 @@ import {
   recoveryMs,
   steadyBacklog,
   summarize,
-} from '../../bench/drills/verdict.js';
+} from '../drills/verdict.js';
 
 const clean: DrillMeasurement = { sent: 6000, stored: 6000, lost: 0, extra: 0, recoveryMs: 12_000, checks: [] };
 const series = (startMs: number, backlogs: number[]): BacklogObservation[] => backlogs.map((backlog, i) => ({ atMs: startMs + i * 1000, backlog }));

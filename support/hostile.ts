@@ -1,6 +1,6 @@
 import { encode } from '@msgpack/msgpack';
-import { sampleHeaders } from '../../src/schema/sample.js';
-import type { SentLog } from '../fleet/reconcile.js';
+import { sampleHeaders } from '../src/schema/sample.js';
+import type { SentLog } from './fleet/reconcile.js';
 
 /** The header that marks one burst's messages, so that their dead letters can be found among others'. */
 export const BURST_HEADER = 'tower-drill-burst';

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Program, startProgram } from '../../test/e2e/harness.js';
-import { PiNamespace } from '../../test/e2e/netns.js';
-import type { InfluxTarget } from '../fleet/services.js';
-import { influxQuery } from '../fleet/stored.js';
+import { type Program, startProgram } from './harness.js';
+import { PiNamespace } from './netns.js';
+import type { InfluxTarget } from './services.js';
+import { influxQuery } from './fleet/stored.js';
 
 /** Names and addresses apart from the topology test's (tower-pi, tw-nuc0/tw-pi0, 10.231.0.0/30). */
 export const DRILL_NAMESPACE = { name: 'tower-drill-pi', subnet: '10.239.7', nucLink: 'twd-nuc0', piLink: 'twd-pi0' } as const;

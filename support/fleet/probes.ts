@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { groupLag } from '../../src/kafka/lag.js';
 import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
-import type { InfluxTarget } from './services.js';
+import type { InfluxTarget } from '../services.js';
 import { escapeRegex, influxQuery } from './stored.js';
 import { mean, percentile, round } from './summary.js';
 

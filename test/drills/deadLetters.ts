@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
-import { BURST_HEADER } from './hostile.js';
+import { BURST_HEADER } from '../../support/hostile.js';
 
 /** The dead-letter topic's end offsets per partition, taken before a burst. */
 export async function topicEnds(kafka: Kafka, topic: string): Promise<Map<number, string>> {

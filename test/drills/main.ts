@@ -11,15 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DrillUsageError, parseDrillArgs } from './drills/args.js';
-import { repairStackSync } from './drills/faults.js';
-import { killPisSync } from './drills/netnsPi.js';
-import { type DrillLine, runDrill } from './drills/runDrill.js';
-import { loadStack } from './drills/stack.js';
-import { killStreamsSync } from './drills/stream.js';
-import { summarize } from './drills/verdict.js';
-import { benchKafka } from './fleet/index.js';
-import { REPO_ROOT } from './fleet/services.js';
+import { DrillUsageError, parseDrillArgs } from './args.js';
+import { repairStackSync } from '../../support/faults.js';
+import { killPisSync } from '../../support/netnsPi.js';
+import { type DrillLine, runDrill } from './runDrill.js';
+import { loadStack } from '../../support/stack.js';
+import { killStreamsSync } from './stream.js';
+import { summarize } from './verdict.js';
+import { benchKafka } from '../../support/fleet/index.js';
+import { REPO_ROOT } from '../../support/services.js';
 
 /** Longest one drill may take before the whole run is abandoned, ms. */
 const DRILL_BUDGET_MS = 7 * 60_000;

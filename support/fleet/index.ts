@@ -3,7 +3,7 @@
  * code, real tower-sink processes, and what InfluxDB ended up holding.
  *
  *   import { loadServices, benchKafka, ensureTopic, startFleet, startSinks, startGroupAtEnd,
- *            stopSinks, readStored, countStored, reconcile } from '../bench/fleet/index.js';
+ *            stopSinks, readStored, countStored, reconcile } from '../support/fleet/index.js';
  *
  *   const services = loadServices();                 // .tower/services.env (npm run services:up)
  *   const kafka = benchKafka(services.brokers, 'my-drill');
@@ -49,6 +49,6 @@ export type { FlockStats } from './pi.js';
 export { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from './probes.js';
 export { pidsListeningOn } from './procstat.js';
 export { type Reconciliation, type SentLog, type StoredLog, mergeLogs, reconcile } from './reconcile.js';
-export { type InfluxTarget, type Services, ServicesError, benchKafka, ensureTopic, loadServices } from './services.js';
+export { type InfluxTarget, type Services, ServicesError, benchKafka, ensureTopic, loadServices } from '../services.js';
 export { type SinkHandle, type SinkRunOptions, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';
 export { InfluxQueryError, countStored, readStored, waitForStored } from './stored.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, type Services, loadServices } from '../fleet/services.js';
+import { REPO_ROOT, type Services, loadServices } from './services.js';
 
 /**
  * The services the drills break and repair: the ones `npm run services:up`

@@ -10,9 +10,9 @@ import {
   startSinks,
   stopSinks,
   waitForGroup,
-} from '../fleet/index.js';
+} from '../../support/fleet/index.js';
 import { LagProbe } from './lag.js';
-import type { Stack } from './stack.js';
+import type { Stack } from '../../support/stack.js';
 import { type BacklogObservation, doneWatching, recoveryMs, steadyBacklog } from './verdict.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

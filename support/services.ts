@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
-import { createKafka } from '../../src/kafka/client.js';
-import { resourceTopicSpec } from '../../src/kafka/topics.js';
+import { createKafka } from '../src/kafka/client.js';
+import { resourceTopicSpec } from '../src/kafka/topics.js';
 
-/** The repository root, found from this file whether it runs from bench/ (tsx) or dist-bench/bench/ (built). */
-export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../..' : '../..', import.meta.url));
+/** The repository root, found from this file whether it runs from support/ (tsx) or dist-bench/support/ (built). */
+export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../..' : '..', import.meta.url));
 
 export class ServicesError extends Error {
   override name = 'ServicesError';
@@ -30,19 +30,32 @@ export interface InfluxTarget {
   measurement: string;
 }
 
-/** Reads `.tower/services.env` (written by `npm run services:up`). */
+/** The settings `npm run services:up` wrote, read the way a user's shell would source them. */
+export function servicesEnv(file = join(REPO_ROOT, '.tower/services.env')): Record<string, string> {
+  return readEnvFile(file);
+}
+
+/** Just the Kafka settings (`.tower/kafka.env`), for tests and benches that need no InfluxDB. */
+export function kafkaEnv(file = join(REPO_ROOT, '.tower/kafka.env')): Record<string, string> & { TOWER_BROKERS: string } {
+  const env = readEnvFile(file);
+  if (!env.TOWER_BROKERS) throw new ServicesError(`no TOWER_BROKERS in ${file}; run npm run services:up first`);
+  return env as Record<string, string> & { TOWER_BROKERS: string };
+}
+
+/** The TOWER_* settings of a file such as `.tower/services.env`, sourced by bash as a user's shell would. */
+export function readEnvFile(file: string): Record<string, string> {
+  const out = spawnSync('bash', ['-c', 'set -a; . "$1"; set +a; node -e "process.stdout.write(JSON.stringify(process.env))"', 'env', file], {
+    encoding: 'utf8',
+    env: {},
+  });
+  if (out.status !== 0) throw new ServicesError(`cannot read ${file}; run npm run services:up first\n${out.stderr}`);
+  const all = JSON.parse(out.stdout) as Record<string, string>;
+  return Object.fromEntries(Object.entries(all).filter(([key]) => key.startsWith('TOWER_')));
+}
+
+/** Reads `.tower/services.env` (written by `npm run services:up`) into what the fleet and the drills need. */
 export function loadServices(file = join(REPO_ROOT, '.tower/services.env')): Services {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ServicesError(`cannot read ${file}; run npm run services:up first`);
-  }
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^(TOWER_\w+)=(.*)$/.exec(line.trim());
-    if (match) env[match[1] as string] = (match[2] as string).replace(/^'(.*)'$/, '$1');
-  }
+  const env = servicesEnv(file);
   const { TOWER_BROKERS: brokers, TOWER_INFLUX_URL: url, TOWER_INFLUX_TOKEN: token } = env;
   if (!brokers || !url || !token) throw new ServicesError(`${file} lacks TOWER_BROKERS, TOWER_INFLUX_URL or TOWER_INFLUX_TOKEN; run npm run services:up again`);
   return { brokers: brokers.split(','), influx: { url, token, db: 'Labs', measurement: 'labs' }, env };

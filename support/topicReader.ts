@@ -1,6 +1,6 @@
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { decodeSample, type Sample } from '../../src/schema/sample.js';
+import { decodeSample, type Sample } from '../src/schema/sample.js';
 
 /**
  * Reads the `resource` topic from its current end onwards and keeps every

@@ -1,5 +1,5 @@
 import { addTimes, type StoredLog } from './reconcile.js';
-import type { InfluxTarget } from './services.js';
+import type { InfluxTarget } from '../services.js';
 
 export class InfluxQueryError extends Error {
   override name = 'InfluxQueryError';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { REPO_ROOT } from './services.js';
+import { REPO_ROOT } from '../services.js';
 
 export interface SinkRunOptions {
   topic: string;

@@ -1,30 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './services.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The settings `npm run services:up` wrote, read the way a user's shell would source them. */
-export function servicesEnv(): Record<string, string> {
-  return readEnvFile(`${root}.tower/services.env`);
-}
-
-function readEnvFile(file: string): Record<string, string> {
-  const out = spawnSync('bash', ['-c', 'set -a; . "$1"; set +a; node -e "process.stdout.write(JSON.stringify(process.env))"', 'env', file], {
-    encoding: 'utf8',
-    env: {},
-  });
-  if (out.status !== 0) throw new Error(`cannot read ${file}; run npm run services:up first\n${out.stderr}`);
-  const all = JSON.parse(out.stdout) as Record<string, string>;
-  return Object.fromEntries(Object.entries(all).filter(([key]) => key.startsWith('TOWER_')));
-}
-
-/** Just the Kafka settings (`.tower/kafka.env`), for tests that need no InfluxDB. */
-export function kafkaEnv(): Record<string, string> & { TOWER_BROKERS: string } {
-  const env = readEnvFile(`${root}.tower/kafka.env`);
-  if (!env.TOWER_BROKERS) throw new Error('no TOWER_BROKERS in .tower/kafka.env; run npm run services:up first');
-  return env as Record<string, string> & { TOWER_BROKERS: string };
-}
+const root = REPO_ROOT;
 
 export interface Program {
   child: ChildProcess;

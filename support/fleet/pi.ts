@@ -8,7 +8,7 @@ import { type RecordSender, SampleProducer } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
 import { SCHEMA_VERSION, type Fields, encodeSample } from '../../src/schema/sample.js';
 import { type SentLog, addTimes } from './reconcile.js';
-import { benchKafka } from './services.js';
+import { benchKafka } from '../services.js';
 
 /** What one process of simulated Pis is asked to run. */
 export interface FlockOptions {

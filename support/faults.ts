@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
-import { REPO_ROOT } from '../fleet/services.js';
+import { REPO_ROOT } from './services.js';
 import type { BurstMessage } from './hostile.js';
 import { DRILL_NAMESPACE } from './netnsPi.js';
 import { type Stack, serviceScript } from './stack.js';
-import { sleep } from './stream.js';
-import { PiNamespace } from '../../test/e2e/netns.js';
+import { sleep } from './harness.js';
+import { PiNamespace } from './netns.js';
 
 export class FaultError extends Error {
   override name = 'FaultError';

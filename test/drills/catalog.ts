@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { countStored, readStored, reconcile } from '../fleet/index.js';
+import { countStored, readStored, reconcile } from '../../support/fleet/index.js';
 import type { DrillId } from './args.js';
 import { burstLetters, topicEnds } from './deadLetters.js';
-import { killBroker, leaderOf, produceBurst, startBroker, startInflux, stopInflux } from './faults.js';
-import { hostileBurst } from './hostile.js';
-import { NetnsPi, newestPoint } from './netnsPi.js';
-import type { Stack } from './stack.js';
+import { killBroker, leaderOf, produceBurst, startBroker, startInflux, stopInflux } from '../../support/faults.js';
+import { hostileBurst } from '../../support/hostile.js';
+import { NetnsPi, newestPoint } from '../../support/netnsPi.js';
+import type { Stack } from '../../support/stack.js';
 import { type DrillStream, sleep } from './stream.js';
 import { type Check, type Reconciled, reconcileCounts } from './verdict.js';
 
