@@ -4,7 +4,7 @@ import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
-import type { InfluxTarget } from './influxWriter.js';
+import type { InfluxTarget } from '../influx/target.js';
 import type { SetupOptions } from './setup.js';
 import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
 import type { VerifyOptions } from './verify.js';

@@ -1,4 +1,5 @@
-import { InfluxAdmin, InfluxAdminError } from './influxAdmin.js';
+import { InfluxAdmin } from '../influx/admin.js';
+import { InfluxError } from '../influx/request.js';
 import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
@@ -34,7 +35,7 @@ export async function runSetup(options: SetupOptions, out: (line: string) => voi
     await setUp(options, new InfluxAdmin(options.url, options.token), out);
     return true;
   } catch (err) {
-    if (!(err instanceof SetupError || err instanceof InfluxAdminError)) throw err;
+    if (!(err instanceof SetupError || err instanceof InfluxError)) throw err;
     fail(err.message);
     return false;
   }
