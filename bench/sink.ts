@@ -17,7 +17,7 @@ import { readRssMb } from './fleet/procstat.js';
 import { REPO_ROOT, loadServices } from './fleet/services.js';
 import { round } from './fleet/summary.js';
 import { GZIP_OPTIONS } from '../src/influx/write.js';
-import { toLine } from '../src/consumer/lineProtocol.js';
+import { toLine } from '../src/consumer/pipeline/lineProtocol.js';
 import { createKafka } from '../src/kafka/client.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../src/schema/sample.js';
 

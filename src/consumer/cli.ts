@@ -5,9 +5,9 @@ import { CONFIG_OPTION, programParser } from '../program.js';
 import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
 import type { InfluxTarget } from '../influx/target.js';
-import type { SetupOptions } from './setup.js';
-import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
-import type { VerifyOptions } from './verify.js';
+import type { SetupOptions } from './setup/setup.js';
+import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import type { VerifyOptions } from './verify/verify.js';
 
 export const PROGRAM = 'tower-sink';
 

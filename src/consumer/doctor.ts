@@ -5,7 +5,7 @@ import { groupLag } from '../kafka/lag.js';
 import { InfluxError, influxRequest } from '../influx/request.js';
 import type { InfluxTarget } from '../influx/target.js';
 import type { Logger } from '../log.js';
-import type { SinkOptions } from './sink.js';
+import type { SinkOptions } from './pipeline/sink.js';
 
 /**
  * Checks everything the sink needs: brokers, topic, consumer group and lag,

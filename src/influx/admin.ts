@@ -1,4 +1,4 @@
-import type { DbrpMapping, V1Authorization } from '../consumer/setupPlan.js';
+import type { DbrpMapping, V1Authorization } from '../consumer/setup/setupPlan.js';
 import { InfluxError, influxRequest } from './request.js';
 
 export interface Org {

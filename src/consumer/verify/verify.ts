@@ -1,5 +1,5 @@
-import { type Reading, queryReadings } from '../influx/query.js';
-import type { InfluxTarget } from '../influx/target.js';
+import { type Reading, queryReadings } from '../../influx/query.js';
+import type { InfluxTarget } from '../../influx/target.js';
 import { judgeRise, renderVerdict } from './verifyRise.js';
 
 export interface VerifyOptions {

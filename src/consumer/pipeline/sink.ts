@@ -1,11 +1,11 @@
 import type { Consumer } from 'kafkajs';
-import { createKafka } from '../kafka/client.js';
-import type { KafkaSecurity } from '../kafka/security.js';
-import { settleWithin, waitForSignal } from '../lifecycle.js';
-import type { Logger } from '../log.js';
-import { InfluxWriter } from '../influx/write.js';
-import type { InfluxTarget } from '../influx/target.js';
-import { startMetricsServer } from '../metrics/server.js';
+import { createKafka } from '../../kafka/client.js';
+import type { KafkaSecurity } from '../../kafka/security.js';
+import { settleWithin, waitForSignal } from '../../lifecycle.js';
+import type { Logger } from '../../log.js';
+import { InfluxWriter } from '../../influx/write.js';
+import type { InfluxTarget } from '../../influx/target.js';
+import { startMetricsServer } from '../../metrics/server.js';
 import { commitAfterWrite } from './commitAfterWrite.js';
 import { DeadLetterQueue } from './deadLetters.js';
 import type { DecodeOptions } from './decode.js';

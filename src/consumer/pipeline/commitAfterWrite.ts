@@ -1,5 +1,5 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
 import { type DecodeOptions, type Decoded, decodeMessage, spreadCorrectedTimes } from './decode.js';
 import { toLine } from './lineProtocol.js';

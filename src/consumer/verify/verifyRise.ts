@@ -1,4 +1,4 @@
-import type { Reading } from '../influx/query.js';
+import type { Reading } from '../../influx/query.js';
 
 export interface RiseVerdict {
   pass: boolean;

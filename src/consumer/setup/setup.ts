@@ -1,5 +1,5 @@
-import { InfluxAdmin } from '../influx/admin.js';
-import { InfluxError } from '../influx/request.js';
+import { InfluxAdmin } from '../../influx/admin.js';
+import { InfluxError } from '../../influx/request.js';
 import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
