@@ -1,5 +1,31 @@
-import type { DbrpMapping, V1Authorization } from '../consumer/setup/setupPlan.js';
 import { InfluxError, influxRequest } from './request.js';
+
+/** A DBRP mapping as GET /api/v2/dbrps lists it. */
+export interface DbrpMapping {
+  id: string;
+  database: string;
+  retention_policy: string;
+  default: boolean;
+  /** InfluxDB 2.x derives a virtual mapping `<bucket>/autogen` from every bucket; it is not stored. */
+  virtual?: boolean;
+  orgID: string;
+  bucketID: string;
+}
+
+export interface Permission {
+  action: 'read' | 'write';
+  resource: { type: string; id?: string; orgID?: string };
+}
+
+/** A v1 (legacy) authorization as GET /private/legacy/authorizations lists it. */
+export interface V1Authorization {
+  id: string;
+  /** The v1 user name. */
+  token: string;
+  status: 'active' | 'inactive';
+  orgID: string;
+  permissions: Permission[];
+}
 
 export interface Org {
   id: string;
