@@ -3,7 +3,7 @@ import { InfluxError } from '../../influx/request.js';
 import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
-  /** InfluxDB base URL. Default http://127.0.0.1:8086. */
+  /** InfluxDB base URL. Default http://localhost:8086. */
   url: string;
   /** Organization that must exist. Default GIST. */
   org: string;
