@@ -16,8 +16,9 @@ import { SampleProducer } from '../src/agent/producer.js';
 import { readRssMb } from '../support/fleet/procstat.js';
 import { REPO_ROOT, loadServices } from '../support/services.js';
 import { round } from '../support/fleet/summary.js';
-import { GZIP_OPTIONS } from '../src/consumer/influxWriter.js';
-import { toLine } from '../src/consumer/lineProtocol.js';
+import { influxQL } from '../src/influx/query.js';
+import { GZIP_OPTIONS } from '../src/influx/write.js';
+import { toLine } from '../src/consumer/pipeline/lineProtocol.js';
 import { createKafka } from '../src/kafka/client.js';
 import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../src/schema/sample.js';
 
@@ -183,10 +184,8 @@ async function latency(agents: number, seconds: number): Promise<void> {
 
 async function queryNew(prefix: string, since: number): Promise<[number, string][]> {
   const q = `SELECT "CPU_Usage", "host" FROM "labs" WHERE "host" =~ /^${prefix}/ AND time >= ${since}ms`;
-  const url = `${env.TOWER_INFLUX_URL}/query?${new URLSearchParams({ db: 'Labs', q, epoch: 'ms' })}`;
-  const response = await fetch(url, { headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}` } });
-  const body = (await response.json()) as { results?: { series?: { values: [number, number, string][] }[] }[] };
-  return (body.results?.[0]?.series?.[0]?.values ?? []).map(([time, , host]) => [time, host]);
+  const series = await influxQL({ url: env.TOWER_INFLUX_URL ?? '', token: env.TOWER_INFLUX_TOKEN ?? '' }, 'Labs', q);
+  return (series[0]?.values ?? []).map(([time, , host]) => [time as number, host as string]);
 }
 
 const args = await yargs(hideBin(process.argv))

@@ -28,6 +28,6 @@ node dist/agent/main.js run >"$logs/tower-agent.log" 2>&1 &
 pids+=($!)
 echo "[demo] tower-sink and tower-agent running; logs in $logs/tower-{sink,agent}.log"
 echo "[demo] rows of SELECT \"memory\", \"CPU_Usage\" FROM \"Labs\".\"autogen\".\"labs\" as they land (Ctrl-C stops):"
-node scripts/demo-watch.mjs &
+node --import tsx scripts/demo-watch.ts &
 pids+=($!)
 wait -n "${pids[@]}" || true

@@ -1,3 +1,5 @@
+import type { InferredOptionTypes, Options } from 'yargs';
+
 /** Exit code for bad flags, environment or config: the user must fix input. */
 export const EXIT_USAGE = 2;
 
@@ -65,3 +67,8 @@ export function wholeNumber(value: unknown, flag: string, min: number, max = Num
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number ${range}, got ${shown(value)}`);
   return n;
 }
+
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/** The values yargs parses for a set of option specs, under the camelCase names the code reads. */
+export type ParsedOptions<O extends Record<string, Options>> = { [K in keyof O & string as CamelCase<K>]: InferredOptionTypes<O>[K] };

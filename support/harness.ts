@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { influxQL } from '../src/influx/query.js';
 import { REPO_ROOT } from './services.js';
 
 const root = REPO_ROOT;
@@ -38,17 +39,8 @@ export type Row = Record<string, number | string | null>;
 
 /** Runs an InfluxQL query through InfluxDB's v1 /query endpoint as the lab's v1 user. */
 export async function v1Query(env: Record<string, string>, query: string): Promise<Row[]> {
-  const url = new URL('/query', env.TOWER_INFLUX_URL);
-  url.search = new URLSearchParams({ db: 'Labs', q: query, epoch: 'ms' }).toString();
-  const auth = Buffer.from(`${env.TOWER_V1_USER}:${env.TOWER_V1_PASSWORD}`).toString('base64');
-  const response = await fetch(url, { headers: { authorization: `Basic ${auth}` } });
-  if (!response.ok) throw new Error(`query failed: HTTP ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as {
-    results: { error?: string; series?: { tags?: Record<string, string>; columns: string[]; values: (number | string | null)[][] }[] }[];
-  };
-  const result = body.results[0];
-  if (result?.error) throw new Error(`query failed: ${result.error}`);
-  return (result?.series ?? []).flatMap((s) => s.values.map((values) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, values[i] ?? null])) })));
+  const series = await influxQL({ url: env.TOWER_INFLUX_URL ?? '', user: env.TOWER_V1_USER ?? '', password: env.TOWER_V1_PASSWORD ?? '' }, 'Labs', query);
+  return series.flatMap((s) => s.values.map((values) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, values[i] ?? null])) })));
 }
 
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {

@@ -1,13 +1,13 @@
 import type { Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, PRECEDENCE_NOTE, type ParsedOptions, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
-import { type KafkaSecurityArgs, SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
+import { SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { readSecret } from '../secrets.js';
-import type { InfluxTarget } from './influxWriter.js';
-import type { SetupOptions } from './setup.js';
-import { SINK_DEFAULTS, type SinkOptions } from './sink.js';
-import type { VerifyOptions } from './verify.js';
+import type { InfluxTarget } from '../influx/target.js';
+import type { SetupOptions } from './setup/setup.js';
+import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import type { VerifyOptions } from './verify/verify.js';
 
 export const PROGRAM = 'tower-sink';
 
@@ -52,7 +52,12 @@ const RUN = {
   'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
   'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
   'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
-  'linger-ms': { type: 'number', default: SINK_DEFAULTS.lingerMs, describe: 'Longest a fetch waits for more messages' },
+  'fetch-wait-ms': {
+    type: 'number',
+    defaultDescription: String(SINK_DEFAULTS.fetchWaitMs),
+    describe: 'Longest a fetch from Kafka waits for more messages before returning what it has',
+  },
+  'linger-ms': { type: 'number', deprecated: 'use --fetch-wait-ms', describe: 'Old name of --fetch-wait-ms; not read from TOWER_LINGER_MS, the agent\'s setting' },
   'metrics-port': { type: 'number', default: SINK_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   ...INFLUX,
 } satisfies Record<string, Options>;
@@ -69,6 +74,15 @@ const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
 const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
+type InfluxArgs = ParsedOptions<typeof INFLUX>;
+type RunArgs = ParsedOptions<typeof RUN>;
+type VerifyArgs = ParsedOptions<typeof VERIFY>;
+type SetupArgs = ParsedOptions<typeof SETUP>;
+/**
+ * The parsed options, typed from their specs. yargs fills in the defaults of
+ * the named command's options alone, and each command reads only its own.
+ */
+export type SinkArgs = RunArgs & VerifyArgs & SetupArgs;
 function parser(args: string[]) {
   const about = 'Consumes Tower samples from Kafka and writes them to InfluxDB.';
   return programParser(PROGRAM, args, about, ALL_OPTIONS, `${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
@@ -88,15 +102,18 @@ function parser(args: string[]) {
 }
 
 /** Parses argv, environment and config file; exits with code 2 on unknown flags. */
-export async function parseSinkArgs(args: string[]): Promise<{ command: SinkCommand; argv: Record<string, unknown> }> {
+export async function parseSinkArgs(args: string[]): Promise<{ command: SinkCommand; argv: SinkArgs }> {
+  // The agent's TOWER_LINGER_MS (produce batching) must not become the sink's deprecated --linger-ms (fetch wait).
+  delete process.env.TOWER_LINGER_MS;
   const argv = await parser(args).parseAsync();
   const command = String(argv._[0]) as SinkCommand;
   const unknown = unknownFlags(args, Object.keys({ ...COMMON, ...COMMAND_OPTIONS[command] }));
   if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
-  return { command, argv };
+  if (argv.lingerMs !== undefined) process.stderr.write(`${PROGRAM}: --linger-ms is deprecated: use --fetch-wait-ms (TOWER_FETCH_WAIT_MS)\n`);
+  return { command, argv: argv as unknown as SinkArgs };
 }
 
-export function verifyOptions(argv: Record<string, unknown>): VerifyOptions {
+export function verifyOptions(argv: VerifyArgs): VerifyOptions {
   return {
     influx: influxTarget(argv),
     db: nonEmpty(argv.v1Db, '--v1-db'),
@@ -111,7 +128,7 @@ export function verifyOptions(argv: Record<string, unknown>): VerifyOptions {
 /** InfluxDB refuses v1 passwords outside these lengths (bytes, as bcrypt counts them). */
 const V1_PASSWORD_BYTES = { min: 8, max: 72 };
 
-export function setupOptions(argv: Record<string, unknown>): SetupOptions {
+export function setupOptions(argv: SetupArgs): SetupOptions {
   const password = v1Password(argv);
   const bytes = Buffer.byteLength(password);
   if (bytes < V1_PASSWORD_BYTES.min || bytes > V1_PASSWORD_BYTES.max) {
@@ -129,12 +146,12 @@ export function setupOptions(argv: Record<string, unknown>): SetupOptions {
   };
 }
 
-export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
+export function sinkOptions(argv: RunArgs): SinkOptions {
   return {
-    brokers: parseBrokerList(String(argv.brokers)),
-    topic: String(argv.topic),
-    group: String(argv.group),
-    clientId: String(argv.clientId),
+    brokers: parseBrokerList(argv.brokers),
+    topic: argv.topic,
+    group: argv.group,
+    clientId: argv.clientId,
     influx: influxTarget(argv),
     decode: {
       measurement: nonEmpty(argv.measurement, '--measurement'),
@@ -144,25 +161,29 @@ export function sinkOptions(argv: Record<string, unknown>): SinkOptions {
     },
     dlqTopic: nonEmpty(argv.dlqTopic, '--dlq-topic'),
     batchSize: wholeNumber(argv.batchSize, '--batch-size', 1),
-    lingerMs: wholeNumber(argv.lingerMs, '--linger-ms', 0),
+    fetchWaitMs: fetchWaitMs(argv),
     metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
-    hostsFile: String(argv.hostsFile),
-    security: kafkaSecurity(argv as KafkaSecurityArgs),
+    hostsFile: argv.hostsFile,
+    security: kafkaSecurity(argv),
   };
 }
 
-function influxTarget(argv: Record<string, unknown>): InfluxTarget {
-  const url = String(argv.influxUrl);
-  if (argv.v1) return { api: 'v1', url, db: String(argv.v1Db), rp: String(argv.v1Rp), user: String(argv.v1User), password: v1Password(argv) };
-  return { api: 'v2', url, org: String(argv.influxOrg), bucket: String(argv.influxBucket), token: influxToken(argv) };
+/** --fetch-wait-ms, else its old name --linger-ms, else the default. */
+function fetchWaitMs(argv: RunArgs): number {
+  if (argv.fetchWaitMs === undefined && argv.lingerMs !== undefined) return wholeNumber(argv.lingerMs, '--linger-ms', 0);
+  return wholeNumber(argv.fetchWaitMs ?? SINK_DEFAULTS.fetchWaitMs, '--fetch-wait-ms', 0);
 }
 
-const fileFlag = (argv: Record<string, unknown>, name: string) => (argv[name] === undefined ? undefined : String(argv[name]));
-
-function influxToken(argv: Record<string, unknown>): string {
-  return readSecret({ env: 'TOWER_INFLUX_TOKEN', file: fileFlag(argv, 'influxTokenFile'), fileFlag: '--influx-token-file' });
+function influxTarget(argv: InfluxArgs): InfluxTarget {
+  const url = argv.influxUrl;
+  if (argv.v1) return { api: 'v1', url, db: argv.v1Db, rp: argv.v1Rp, user: argv.v1User, password: v1Password(argv) };
+  return { api: 'v2', url, org: argv.influxOrg, bucket: argv.influxBucket, token: influxToken(argv) };
 }
 
-function v1Password(argv: Record<string, unknown>): string {
-  return readSecret({ env: 'TOWER_V1_PASSWORD', file: fileFlag(argv, 'v1PasswordFile'), fileFlag: '--v1-password-file' });
+function influxToken(argv: { influxTokenFile?: string }): string {
+  return readSecret({ env: 'TOWER_INFLUX_TOKEN', file: argv.influxTokenFile, fileFlag: '--influx-token-file' });
+}
+
+function v1Password(argv: { v1PasswordFile?: string }): string {
+  return readSecret({ env: 'TOWER_V1_PASSWORD', file: argv.v1PasswordFile, fileFlag: '--v1-password-file' });
 }

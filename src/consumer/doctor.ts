@@ -2,9 +2,10 @@ import { createKafka } from '../kafka/client.js';
 import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
 import { retryRetriable } from '../retry/retriable.js';
 import { groupLag } from '../kafka/lag.js';
+import { InfluxError, influxRequest } from '../influx/request.js';
+import type { InfluxTarget } from '../influx/target.js';
 import type { Logger } from '../log.js';
-import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
-import type { SinkOptions } from './sink.js';
+import type { SinkOptions } from './pipeline/sink.js';
 
 /**
  * Checks everything the sink needs: brokers, topic, consumer group and lag,
@@ -75,18 +76,21 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
   return checks;
 }
 
+/** A GET as the sink's own target; failures come back as a status (0: no answer), never thrown. */
 async function get(target: InfluxTarget, path: string): Promise<{ ok: boolean; status: number; json?: unknown; error?: string }> {
   try {
-    const response = await fetch(new URL(path, target.url), { headers: { authorization: influxAuthorization(target) }, signal: AbortSignal.timeout(5_000) });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { ok: response.ok, status: response.status, json };
+    const response = await influxRequest(target.url, { path, credentials: target });
+    return { ok: true, status: response.status, json: parseJson(response.text) };
   } catch (err) {
-    return { ok: false, status: 0, error: (err as Error).message };
+    if (!(err instanceof InfluxError)) throw err;
+    return { ok: false, status: err.status, json: parseJson(err.body), error: err.status === 0 ? err.message : undefined };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -4,9 +4,9 @@ import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
 import { PROGRAM, parseSinkArgs, setupOptions, sinkOptions, verifyOptions } from './cli.js';
 import { runSinkDoctor } from './doctor.js';
-import { runSetup } from './setup.js';
-import { runSink } from './sink.js';
-import { runVerify } from './verify.js';
+import { runSetup } from './setup/setup.js';
+import { runSink } from './pipeline/sink.js';
+import { runVerify } from './verify/verify.js';
 
 runProgram(PROGRAM, async () => {
   const { command, argv } = await parseSinkArgs(hideBin(process.argv));

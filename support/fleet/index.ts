@@ -51,4 +51,4 @@ export { pidsListeningOn } from './procstat.js';
 export { type Reconciliation, type SentLog, type StoredLog, mergeLogs, reconcile } from './reconcile.js';
 export { type InfluxTarget, type Services, ServicesError, benchKafka, ensureTopic, loadServices } from '../services.js';
 export { type SinkHandle, type SinkRunOptions, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';
-export { InfluxQueryError, countStored, readStored, waitForStored } from './stored.js';
+export { countStored, readStored, waitForStored } from './stored.js';

@@ -1,21 +1,12 @@
+import { influxQL } from '../../src/influx/query.js';
 import { addTimes, type StoredLog } from './reconcile.js';
 import type { InfluxTarget } from '../services.js';
 
-export class InfluxQueryError extends Error {
-  override name = 'InfluxQueryError';
-}
-
 type Series = { tags?: Record<string, string>; values: [number, ...unknown[]][] };
 
-/** Runs an InfluxQL query on the v1 /query endpoint with the token; returns its series. */
+/** Runs an InfluxQL SELECT on the v1 /query endpoint with the token; returns its series, whose first column is the time in ms. */
 export async function influxQuery(influx: InfluxTarget, q: string): Promise<Series[]> {
-  const url = `${influx.url}/query?${new URLSearchParams({ db: influx.db, q, epoch: 'ms' })}`;
-  const response = await fetch(url, { headers: { authorization: `Token ${influx.token}` } });
-  if (!response.ok) throw new InfluxQueryError(`InfluxDB query failed: HTTP ${response.status} ${await response.text()}; is InfluxDB up (npm run services:up)?`);
-  const body = (await response.json()) as { results?: { error?: string; series?: Series[] }[] };
-  const result = body.results?.[0];
-  if (result?.error) throw new InfluxQueryError(`InfluxDB query failed: ${result.error}`);
-  return result?.series ?? [];
+  return (await influxQL({ url: influx.url, token: influx.token }, influx.db, q)) as unknown as Series[];
 }
 
 export const escapeRegex = (text: string) => text.replace(/[\\/^$.*+?()[\]{}|]/g, '\\$&');

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
+import { DLQ_HEADERS } from '../../src/consumer/pipeline/deadLetters.js';
 import { BURST_HEADER } from '../../support/hostile.js';
 
 /** The dead-letter topic's end offsets per partition, taken before a burst. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
+import { DLQ_HEADERS } from '../../src/consumer/pipeline/deadLetters.js';
 import { sampleHeaders } from '../../src/schema/sample.js';
 import { HOSTILE, prng } from '../../support/hostile.js';
 import { v1Query, waitFor } from '../../support/harness.js';

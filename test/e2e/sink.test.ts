@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DLQ_HEADERS } from '../../src/consumer/deadLetters.js';
+import { DLQ_HEADERS } from '../../src/consumer/pipeline/deadLetters.js';
 import { sleep, v1Query, waitFor } from '../../support/harness.js';
 import { countPoints, createTopic, env, pointsByHost, produce, readAll, startSink, towerMessage, unique } from './sinkHarness.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { type DecodeOptions, type IncomingMessage, decodeMessage, saneTime, spreadCorrectedTimes } from '../../src/consumer/decode.js';
-import { legacyTime, parseLegacyMessage } from '../../src/consumer/legacy.js';
+import { type DecodeOptions, type IncomingMessage, decodeMessage, saneTime, spreadCorrectedTimes } from '../../src/consumer/pipeline/decode.js';
+import { legacyTime, parseLegacyMessage } from '../../src/consumer/pipeline/legacy.js';
 import { SCHEMA_VERSION, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 
 const options: DecodeOptions = { measurement: 'labs', region: 'GIST', defaultHost: 'Labs', maxSkewMs: 5 * 60_000 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LineProtocolError, type Point, toLine } from '../../src/consumer/lineProtocol.js';
+import { LineProtocolError, type Point, toLine } from '../../src/consumer/pipeline/lineProtocol.js';
 
 const point: Point = { measurement: 'labs', tags: { host: 'pi-1' }, fields: { CPU_Usage: 12.5, memory: 3391548 }, time: 1732512000123 };
 

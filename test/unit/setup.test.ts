@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/cli.js';
 import { setupOptions } from '../../src/consumer/cli.js';
-import { type DbrpMapping, type SetupTarget, type V1Authorization, decideDbrp, decideV1Auth, v1Permissions } from '../../src/consumer/setupPlan.js';
+import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from '../../src/consumer/setup/setupPlan.js';
+import type { DbrpMapping, V1Authorization } from '../../src/influx/admin.js';
 
 const want: SetupTarget = { orgID: 'org1', bucketID: 'labs1', bucket: 'Labs', db: 'Labs', rp: 'autogen', user: 'tower' };
 

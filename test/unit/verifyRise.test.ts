@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeRise, movingAverage, renderVerdict, sparkline } from '../../src/consumer/verifyRise.js';
+import { judgeRise, movingAverage, renderVerdict, sparkline } from '../../src/consumer/verify/verifyRise.js';
 
 const readings = (values: number[]) => values.map((value, i) => ({ time: i * 1000, value }));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InfluxWriteError, parseRetryAfter } from '../../src/consumer/influxWriter.js';
-import { InfluxConfigError, WriteAbandoned, writeWithRetry } from '../../src/consumer/writeRetry.js';
+import { InfluxError as InfluxWriteError, parseRetryAfter } from '../../src/influx/request.js';
+import { InfluxConfigError, WriteAbandoned, writeWithRetry } from '../../src/consumer/pipeline/writeRetry.js';
 
 /** Plays back a list of answers, one per write call, and records what each call carried. */
 function scriptedWrite(answers: (Error | 'ok')[]) {

@@ -1,6 +1,6 @@
-import type { InfluxTarget } from './influxWriter.js';
-import { queryReadings } from './influxQuery.js';
-import { type Reading, judgeRise, renderVerdict } from './verifyRise.js';
+import { type Reading, queryReadings } from '../../influx/query.js';
+import type { InfluxTarget } from '../../influx/target.js';
+import { judgeRise, renderVerdict } from './verifyRise.js';
 
 export interface VerifyOptions {
   influx: InfluxTarget;

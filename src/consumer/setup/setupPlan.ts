@@ -1,29 +1,4 @@
-/** A DBRP mapping as GET /api/v2/dbrps lists it. */
-export interface DbrpMapping {
-  id: string;
-  database: string;
-  retention_policy: string;
-  default: boolean;
-  /** InfluxDB 2.x derives a virtual mapping `<bucket>/autogen` from every bucket; it is not stored. */
-  virtual?: boolean;
-  orgID: string;
-  bucketID: string;
-}
-
-export interface Permission {
-  action: 'read' | 'write';
-  resource: { type: string; id?: string; orgID?: string };
-}
-
-/** A v1 (legacy) authorization as GET /private/legacy/authorizations lists it. */
-export interface V1Authorization {
-  id: string;
-  /** The v1 user name. */
-  token: string;
-  status: 'active' | 'inactive';
-  orgID: string;
-  permissions: Permission[];
-}
+import type { DbrpMapping, Permission, V1Authorization } from '../../influx/admin.js';
 
 /** What setup wants: db/rp of the v1 user mapped to one bucket. */
 export interface SetupTarget {

@@ -1,4 +1,4 @@
-import type { FieldRejection, Fields } from '../schema/sample.js';
+import type { FieldRejection, Fields } from '../../schema/sample.js';
 
 /** The Flume/Fluentd collectors' field names → the lab's InfluxDB field names. */
 export const LEGACY_FIELD_NAMES: Record<string, string> = {

@@ -1,5 +1,5 @@
-import { backoffMs } from '../retry/backoff.js';
-import { InfluxWriteError } from './influxWriter.js';
+import { backoffMs } from '../../retry/backoff.js';
+import { InfluxError } from '../../influx/request.js';
 
 /** A setting is wrong (token, org, bucket, URL path): retrying cannot help until a person fixes it. */
 export class InfluxConfigError extends Error {
@@ -47,7 +47,7 @@ async function writeOrSplit(write: WriteLines, lines: string[], options: RetryOp
   try {
     await retryTransient(() => write(lines), options);
   } catch (err) {
-    if (!(err instanceof InfluxWriteError) || !isBadData(err.status)) throw err;
+    if (!(err instanceof InfluxError) || !isBadData(err.status)) throw err;
     if (lines.length === 1) {
       rejected.push({ line: lines[0] as string, reason: `HTTP ${err.status}: ${err.body.slice(0, 300)}` });
       return;
@@ -64,8 +64,8 @@ async function retryTransient(attempt: () => Promise<void>, options: RetryOption
     try {
       return await attempt();
     } catch (err) {
-      if (err instanceof InfluxWriteError && isBadData(err.status)) throw err;
-      if (err instanceof InfluxWriteError && isConfigProblem(err.status)) throw new InfluxConfigError(configAdvice(err));
+      if (err instanceof InfluxError && isBadData(err.status)) throw err;
+      if (err instanceof InfluxError && isConfigProblem(err.status)) throw new InfluxConfigError(configAdvice(err));
       const wait = waitFor(err as Error, failures, options);
       options.onRetry?.(err as Error, failures, wait);
       await sleep(wait);
@@ -79,11 +79,11 @@ const isConfigProblem = (status: number) => status === 401 || status === 403 || 
 
 function waitFor(err: Error, failures: number, options: RetryOptions): number {
   const computed = backoffMs(failures, options.retryMinMs ?? 500, options.retryMaxMs ?? 5_000);
-  if (err instanceof InfluxWriteError && err.retryAfterS !== undefined) return Math.max(computed, err.retryAfterS * 1000);
+  if (err instanceof InfluxError && err.retryAfterS !== undefined) return Math.max(computed, err.retryAfterS * 1000);
   return computed;
 }
 
-function configAdvice(err: InfluxWriteError): string {
+function configAdvice(err: InfluxError): string {
   const base = `InfluxDB answered HTTP ${err.status}: ${err.body.slice(0, 200)}`;
   if (err.status === 401) return `${base} — the token or v1 password is wrong: fix TOWER_INFLUX_TOKEN / --influx-token-file (or TOWER_V1_PASSWORD with --v1)`;
   if (err.status === 403) return `${base} — the token may not write this bucket: give it write permission on the bucket, or fix TOWER_INFLUX_TOKEN`;

@@ -1,8 +1,4 @@
-/** One reading of a field: ms time and value. */
-export interface Reading {
-  time: number;
-  value: number;
-}
+import type { Reading } from '../../influx/query.js';
 
 export interface RiseVerdict {
   pass: boolean;

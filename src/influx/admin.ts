@@ -1,15 +1,30 @@
-import type { DbrpMapping, V1Authorization } from './setupPlan.js';
-import { influxAuthorization } from './influxWriter.js';
+import { InfluxError, influxRequest } from './request.js';
 
-/** An InfluxDB admin request failed; the message says what to do next. */
-export class InfluxAdminError extends Error {
-  override name = 'InfluxAdminError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
+/** A DBRP mapping as GET /api/v2/dbrps lists it. */
+export interface DbrpMapping {
+  id: string;
+  database: string;
+  retention_policy: string;
+  default: boolean;
+  /** InfluxDB 2.x derives a virtual mapping `<bucket>/autogen` from every bucket; it is not stored. */
+  virtual?: boolean;
+  orgID: string;
+  bucketID: string;
+}
+
+export interface Permission {
+  action: 'read' | 'write';
+  resource: { type: string; id?: string; orgID?: string };
+}
+
+/** A v1 (legacy) authorization as GET /private/legacy/authorizations lists it. */
+export interface V1Authorization {
+  id: string;
+  /** The v1 user name. */
+  token: string;
+  status: 'active' | 'inactive';
+  orgID: string;
+  permissions: Permission[];
 }
 
 export interface Org {
@@ -42,13 +57,12 @@ export interface NewV1Authorization {
 /**
  * The few InfluxDB 2.x admin calls `tower-sink setup` needs, each one HTTP
  * request with the operator token. Not-found answers come back as undefined;
- * every other failure is an InfluxAdminError.
+ * every other failure is an InfluxError whose message says what to do next.
  */
 export class InfluxAdmin {
   constructor(
     private readonly url: string,
     private readonly token: string,
-    private readonly timeoutMs = 10_000,
   ) {}
 
   async findOrg(name: string): Promise<Org | undefined> {
@@ -91,50 +105,39 @@ export class InfluxAdmin {
    */
   async v1LoginWorks(login: { user: string; password: string; db: string; rp: string }): Promise<boolean> {
     const query = new URLSearchParams({ db: login.db, rp: login.rp, q: 'SHOW MEASUREMENTS LIMIT 1' });
-    const authorization = influxAuthorization({ api: 'v1', url: '', db: login.db, rp: login.rp, user: login.user, password: login.password });
-    const response = await this.fetch(`/query?${query}`, { headers: { authorization } });
-    await response.body?.cancel();
-    if (response.status === 200) return true;
-    if (response.status === 401) return false;
-    throw new InfluxAdminError(`v1 query as ${login.user} on ${login.db}/${login.rp}: HTTP ${response.status}`, response.status);
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown, notFoundIsEmpty = false): Promise<T | undefined> {
-    const response = await this.fetch(path, {
-      method,
-      headers: { authorization: `Token ${this.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.ok) return text ? (JSON.parse(text) as T) : undefined;
-    if (notFoundIsEmpty && response.status === 404) return undefined;
-    const what = `${method} ${path.split('?')[0]}`;
-    if (response.status === 401) {
-      throw new InfluxAdminError(`InfluxDB at ${this.url} refused the token (HTTP 401 on ${what}): set TOWER_INFLUX_TOKEN or --influx-token-file to a valid operator or all-access token`, 401);
-    }
-    if (response.status === 403) {
-      throw new InfluxAdminError(`the token may not ${what} (HTTP 403): use an operator or all-access token of the organization`, 403);
-    }
-    throw new InfluxAdminError(`${what} failed: HTTP ${response.status} ${serverMessage(text)}`, response.status);
-  }
-
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(new URL(path, this.url), { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      await influxRequest(this.url, { path: `/query?${query}`, credentials: { user: login.user, password: login.password } });
+      return true;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new InfluxAdminError(`cannot reach InfluxDB at ${this.url} (${reason}): start it, or fix --influx-url`, 0);
+      if (err instanceof InfluxError && err.status === 401) return false;
+      if (err instanceof InfluxError && err.status !== 0) throw new InfluxError(`v1 query as ${login.user} on ${login.db}/${login.rp}: HTTP ${err.status}`, err.status, err.body);
+      throw err;
+    }
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFoundIsEmpty = false): Promise<T | undefined> {
+    try {
+      const response = await influxRequest(this.url, {
+        method,
+        path,
+        credentials: { token: this.token },
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return response.text ? (JSON.parse(response.text) as T) : undefined;
+    } catch (err) {
+      if (!(err instanceof InfluxError)) throw err;
+      if (notFoundIsEmpty && err.status === 404) return undefined;
+      throw withAdvice(err, `${method} ${path.split('?')[0]}`, this.url);
     }
   }
 }
 
-function serverMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { message?: string };
-    if (body.message) return body.message;
-  } catch {
-    // not JSON: show the start of the text as it is
+/** The failure of an admin call, with what the operator can do about it. */
+function withAdvice(err: InfluxError, what: string, url: string): InfluxError {
+  if (err.status === 401) {
+    return new InfluxError(`InfluxDB at ${url} refused the token (HTTP 401 on ${what}): set TOWER_INFLUX_TOKEN or --influx-token-file to a valid operator or all-access token`, 401, err.body);
   }
-  return text.slice(0, 200);
+  if (err.status === 403) return new InfluxError(`the token may not ${what} (HTTP 403): use an operator or all-access token of the organization`, 403, err.body);
+  return err;
 }

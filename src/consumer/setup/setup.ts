@@ -1,8 +1,9 @@
-import { InfluxAdmin, InfluxAdminError } from './influxAdmin.js';
+import { InfluxAdmin } from '../../influx/admin.js';
+import { InfluxError } from '../../influx/request.js';
 import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
-  /** InfluxDB base URL. Default http://127.0.0.1:8086. */
+  /** InfluxDB base URL. Default http://localhost:8086. */
   url: string;
   /** Organization that must exist. Default GIST. */
   org: string;
@@ -34,7 +35,7 @@ export async function runSetup(options: SetupOptions, out: (line: string) => voi
     await setUp(options, new InfluxAdmin(options.url, options.token), out);
     return true;
   } catch (err) {
-    if (!(err instanceof SetupError || err instanceof InfluxAdminError)) throw err;
+    if (!(err instanceof SetupError || err instanceof InfluxError)) throw err;
     fail(err.message);
     return false;
   }

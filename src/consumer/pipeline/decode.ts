@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { ENCODING_MSGPACK, ENCODING_PROBE, type FieldRejection, type Fields, HEADER_ENCODING, readSample } from '../schema/sample.js';
+import { ENCODING_MSGPACK, ENCODING_PROBE, type FieldRejection, type Fields, HEADER_ENCODING, readSample } from '../../schema/sample.js';
 import { parseLegacyMessage } from './legacy.js';
 import type { Point } from './lineProtocol.js';
 

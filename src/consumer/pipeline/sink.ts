@@ -1,13 +1,14 @@
 import type { Consumer } from 'kafkajs';
-import { createKafka } from '../kafka/client.js';
-import type { KafkaSecurity } from '../kafka/security.js';
-import { settleWithin, waitForSignal } from '../lifecycle.js';
-import type { Logger } from '../log.js';
-import { startMetricsServer } from '../metrics/server.js';
+import { createKafka } from '../../kafka/client.js';
+import type { KafkaSecurity } from '../../kafka/security.js';
+import { settleWithin, waitForSignal } from '../../lifecycle.js';
+import type { Logger } from '../../log.js';
+import { InfluxWriter } from '../../influx/write.js';
+import type { InfluxTarget } from '../../influx/target.js';
+import { startMetricsServer } from '../../metrics/server.js';
 import { commitAfterWrite } from './commitAfterWrite.js';
 import { DeadLetterQueue } from './deadLetters.js';
 import type { DecodeOptions } from './decode.js';
-import { type InfluxTarget, InfluxWriter } from './influxWriter.js';
 import { sinkMetrics } from './metrics.js';
 import { SinkStats } from './stats.js';
 
@@ -25,7 +26,7 @@ export interface SinkOptions {
   /** Most lines per write request. Default 5000. */
   batchSize: number;
   /** Longest a fetch waits for more data before returning what it has, ms. Default 100. */
-  lingerMs: number;
+  fetchWaitMs: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
   hostsFile: string;
   /** TLS and SASL; none by default. */
@@ -52,7 +53,7 @@ export const SINK_DEFAULTS = {
   hostsFile: '/etc/hosts',
   dlqTopic: 'resource.dlq',
   batchSize: 5000,
-  lingerMs: 100,
+  fetchWaitMs: 100,
   metricsPort: 0,
 } as const;
 
@@ -68,7 +69,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
   // A 10 s session (kafkajs default 30 s) hands a crashed sink's partitions to the others sooner.
   const consumer = kafka.consumer({
     groupId: options.group,
-    maxWaitTimeInMs: options.lingerMs,
+    maxWaitTimeInMs: options.fetchWaitMs,
     minBytes: 1,
     // A fetch is decoded whole, and gzip packs ~50,000 samples into kafkajs' default 1 MB per
     // partition; 256 KB still fills several 5,000-point writes and keeps the heap small.

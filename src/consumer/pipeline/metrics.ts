@@ -1,4 +1,4 @@
-import type { Metric } from '../metrics/prometheus.js';
+import type { Metric } from '../../metrics/prometheus.js';
 import type { SinkStats } from './stats.js';
 
 /** The sink's figures for /metrics. */

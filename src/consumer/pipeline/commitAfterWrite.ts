@@ -1,5 +1,5 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
 import { type DecodeOptions, type Decoded, decodeMessage, spreadCorrectedTimes } from './decode.js';
 import { toLine } from './lineProtocol.js';
@@ -15,9 +15,10 @@ export interface BatchDeps {
   decode: DecodeOptions;
   /** Most lines in one write request. Default 5000. */
   batchSize: number;
-  /** Wait between checks while a setting blocks writes. Default 30 000 ms. */
-  blockedRetryMs?: number;
 }
+
+/** While a wrong setting blocks writes, the write is tried again this often. */
+const BLOCKED_RETRY_MS = 30_000;
 
 interface Prepared {
   lines: { line: string; message: KafkaMessage }[];
@@ -99,7 +100,7 @@ async function writeUntilDone(prepared: Prepared, topic: string, partition: numb
       if (!(err instanceof InfluxConfigError)) throw err;
       if (deps.stats.blockedBy !== err.message) deps.logger.error({ partition }, `writes stopped, nothing committed or lost: ${err.message}`);
       deps.stats.blockedBy = err.message;
-      const waitUntil = Date.now() + (deps.blockedRetryMs ?? 30_000);
+      const waitUntil = Date.now() + BLOCKED_RETRY_MS;
       while (Date.now() < waitUntil) {
         if (!(await keepGoing())) return false;
         await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mock, test } from 'node:test';
+import type { Batch, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import pino from 'pino';
+import { type BatchDeps, commitAfterWrite } from '../../src/consumer/pipeline/commitAfterWrite.js';
+import type { DeadLetter } from '../../src/consumer/pipeline/deadLetters.js';
+import { SinkStats } from '../../src/consumer/pipeline/stats.js';
+import { InfluxError } from '../../src/influx/request.js';
+import { encodeSample, sampleHeaders } from '../../src/schema/sample.js';
+
+// commitAfterWrite with fake Kafka and InfluxDB: every call the sink would
+// make goes into one event list, so the tests can check the order.
+
+const now = Date.now();
+const message = (offset: number, value: Buffer, headers: IHeaders): KafkaMessage => ({ key: Buffer.from('pi-1'), value, headers, timestamp: String(now), offset: String(offset), attributes: 0 });
+const sample = (offset: number) => message(offset, Buffer.from(encodeSample({ v: 1, host: 'pi-1', time: now - 10_000 + offset, fields: { CPU_Usage: offset } })), sampleHeaders());
+const garbage = (offset: number) => message(offset, Buffer.from('not a sample'), {});
+
+interface Fake {
+  events: string[];
+  payload: EachBatchPayload;
+  deps: BatchDeps;
+  /** What the next write does; resolves by default. */
+  write: (lines: string[]) => Promise<void>;
+  stale: boolean;
+}
+
+function fake(messages: KafkaMessage[], batchSize = 10): Fake {
+  const f: Fake = { events: [], stale: false, write: async () => undefined } as unknown as Fake;
+  const batch = { topic: 'resource', partition: 0, messages, offsetLag: () => '0' } as unknown as Batch;
+  f.payload = {
+    batch,
+    isRunning: () => true,
+    isStale: () => f.stale,
+    heartbeat: async () => {
+      f.events.push('heartbeat');
+    },
+    resolveOffset: (offset: string) => {
+      f.events.push(`resolve ${offset}`);
+    },
+  } as unknown as EachBatchPayload;
+  f.deps = {
+    write: async (lines) => {
+      f.events.push(`write ${lines.length}`);
+      await f.write(lines);
+    },
+    sendDeadLetters: async (letters: DeadLetter[]) => {
+      f.events.push(`dead letters ${letters.length}`);
+    },
+    commit: async (topic, partition, nextOffset) => {
+      f.events.push(`commit ${topic}/${partition} ${nextOffset}`);
+    },
+    stats: new SinkStats(),
+    logger: pino({ level: 'silent' }),
+    decode: { measurement: 'labs', region: 'GIST', defaultHost: 'Labs', maxSkewMs: 5 * 60_000 },
+    batchSize,
+  };
+  return f;
+}
+
+const withoutHeartbeats = (events: string[]) => events.filter((e) => e !== 'heartbeat');
+
+test('commits each chunk only after its write and its dead letters are done', async () => {
+  const f = fake([sample(0), garbage(1), sample(2), sample(3), sample(4)], 3);
+  await commitAfterWrite(f.payload, f.deps);
+  assert.deepEqual(withoutHeartbeats(f.events), [
+    'write 2',
+    'dead letters 1',
+    'commit resource/0 3',
+    'resolve 2',
+    'write 2',
+    'dead letters 0',
+    'commit resource/0 5',
+    'resolve 4',
+  ]);
+  assert.equal(f.deps.stats.consumed, 5);
+  assert.equal(f.deps.stats.written, 4);
+  assert.equal(f.deps.stats.deadLetters, 1);
+});
+
+test('a dead-letter send that fails commits nothing', async () => {
+  const f = fake([sample(0), garbage(1)]);
+  f.deps.sendDeadLetters = async () => {
+    f.events.push('dead letters failed');
+    throw new Error('dlq topic gone');
+  };
+  await assert.rejects(commitAfterWrite(f.payload, f.deps), /dlq topic gone/);
+  assert.deepEqual(withoutHeartbeats(f.events), ['write 1', 'dead letters failed']);
+});
+
+test('stops at a stale batch: nothing more is written or committed once the partition is lost', async () => {
+  const f = fake([sample(0), sample(1), sample(2), sample(3)], 2);
+  f.write = async () => {
+    f.stale = true;
+  };
+  await commitAfterWrite(f.payload, f.deps);
+  assert.deepEqual(withoutHeartbeats(f.events), ['write 2', 'dead letters 0', 'commit resource/0 2', 'resolve 1']);
+});
+
+test('a stale batch while InfluxDB is failing stops the retries and commits nothing', { timeout: 10_000 }, async () => {
+  const f = fake([sample(0), sample(1)]);
+  f.write = async () => {
+    f.stale = true;
+    throw new InfluxError('InfluxDB answered HTTP 503', 503, '');
+  };
+  await commitAfterWrite(f.payload, f.deps);
+  assert.deepEqual(withoutHeartbeats(f.events), ['write 2']);
+  assert.equal(f.deps.stats.retries, 1);
+});
+
+test('while a setting blocks writes it waits, heartbeating, then writes again and commits', { timeout: 10_000 }, async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now });
+  try {
+    const f = fake([sample(0), sample(1)]);
+    f.write = async () => {
+      throw new InfluxError('InfluxDB answered HTTP 401', 401, '{"message":"unauthorized"}');
+    };
+    const done = commitAfterWrite(f.payload, f.deps);
+    const advance = async (ms: number) => {
+      for (let waited = 0; waited < ms; waited += 1_000) {
+        mock.timers.tick(1_000);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await advance(29_000);
+    assert.deepEqual(withoutHeartbeats(f.events), ['write 2'], 'no second write and no commit within 30 s');
+    assert.ok(f.events.filter((e) => e === 'heartbeat').length >= 29, 'keeps heartbeating while it waits');
+    assert.match(f.deps.stats.blockedBy ?? '', /HTTP 401/);
+    f.write = async () => undefined;
+    await advance(2_000);
+    await done;
+    assert.deepEqual(withoutHeartbeats(f.events), ['write 2', 'write 2', 'dead letters 0', 'commit resource/0 2', 'resolve 1']);
+    assert.equal(f.deps.stats.blockedBy, undefined);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('a stale batch while writes are blocked stops the wait and commits nothing', { timeout: 10_000 }, async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now });
+  try {
+    const f = fake([sample(0), sample(1)]);
+    f.write = async () => {
+      throw new InfluxError('InfluxDB answered HTTP 404', 404, '{"message":"bucket not found"}');
+    };
+    const done = commitAfterWrite(f.payload, f.deps);
+    mock.timers.tick(1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    f.stale = true;
+    mock.timers.tick(1_000);
+    await done;
+    assert.deepEqual(withoutHeartbeats(f.events), ['write 2']);
+  } finally {
+    mock.timers.reset();
+  }
+});

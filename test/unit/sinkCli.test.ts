@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseSinkArgs, sinkOptions } from '../../src/consumer/cli.js';
+
+/** The sink's fetch wait for these flags and TOWER_* variables, nothing else set. */
+async function fetchWaitFor(args: string[], env: Record<string, string> = {}): Promise<number> {
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
+  Object.assign(process.env, { TOWER_INFLUX_TOKEN: 'token', ...env });
+  const stderr = process.stderr.write;
+  process.stderr.write = () => true;
+  try {
+    const { argv } = await parseSinkArgs(['run', ...args]);
+    return sinkOptions(argv).fetchWaitMs;
+  } finally {
+    process.stderr.write = stderr;
+    for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+const configFile = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'tower-cfg-')), 'sink.yaml');
+  writeFileSync(path, text);
+  return path;
+};
+
+test('--fetch-wait-ms sets how long a fetch waits: flag, TOWER_FETCH_WAIT_MS, config file, default 100', async () => {
+  assert.equal(await fetchWaitFor([]), 100);
+  assert.equal(await fetchWaitFor(['--fetch-wait-ms', '250']), 250);
+  assert.equal(await fetchWaitFor([], { TOWER_FETCH_WAIT_MS: '300' }), 300);
+  assert.equal(await fetchWaitFor(['--config', configFile('fetch-wait-ms: 400\n')]), 400);
+});
+
+test('the old --linger-ms still sets the fetch wait, from the command line or a config file; --fetch-wait-ms wins', async () => {
+  assert.equal(await fetchWaitFor(['--linger-ms', '50']), 50);
+  assert.equal(await fetchWaitFor(['--config', configFile('linger-ms: 60\n')]), 60);
+  assert.equal(await fetchWaitFor(['--fetch-wait-ms', '70', '--linger-ms', '50']), 70);
+});
+
+test("the agent's TOWER_LINGER_MS (produce batching) does not change the sink's fetch wait", async () => {
+  assert.equal(await fetchWaitFor([], { TOWER_LINGER_MS: '5000' }), 100);
+  assert.equal(await fetchWaitFor(['--config', configFile('linger-ms: 60\n')], { TOWER_LINGER_MS: '5000' }), 60);
+});
