@@ -2,6 +2,7 @@ import { createKafka } from '../kafka/client.js';
 import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
 import { retryRetriable } from '../retry/retriable.js';
 import { groupLag } from '../kafka/lag.js';
+import { RESOURCE_TOPIC } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
 import { type InfluxTarget, influxAuthorization } from './influxWriter.js';
 import type { SinkOptions } from './sink.js';
@@ -13,7 +14,7 @@ import type { SinkOptions } from './sink.js';
  */
 export async function runSinkDoctor(options: SinkOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
   const kafka = createKafka({ brokers: options.brokers, clientId: `${options.clientId}-doctor`, hostsFile: options.hostsFile, security: options.security, logger });
-  const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic });
+  const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic, settings: RESOURCE_TOPIC });
   if (checks.every((c) => c.ok)) checks.push(await checkGroup(kafka, options));
   checks.push(...(await checkInflux(options.influx)));
   return printChecks(checks, out);
