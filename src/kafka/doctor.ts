@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { BrokerResolver } from './resolver.js';
 import { RESOURCE_TOPIC, type TopicSettings, alterTopicCommand, createTopicCommand, topicMismatches } from './topics.js';
 import { pino } from 'pino';
@@ -23,6 +23,8 @@ export interface BrokerCheckOptions {
 }
 
 const quiet = pino({ level: 'silent' });
+/** kafkajs' ConfigResourceTypes.TOPIC; its enum is not a named export Node can import from the CommonJS package. */
+const TOPIC_RESOURCE: ConfigResourceTypes.TOPIC = 2;
 
 /** Hosts entries, TCP reach, and the topic's metadata, as the lab's Pi sees them. */
 export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): Promise<Check[]> {
@@ -91,7 +93,7 @@ async function checkTopicSettings(admin: ReturnType<Kafka['admin']>, topic: stri
     const [{ topics }, described] = await Promise.all([
       withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata'),
       withTimeout(
-        admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: Object.keys(settings.configs) }] }),
+        admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(settings.configs) }] }),
         timeoutMs * 3,
         'describing the topic configs',
       ),
