@@ -107,7 +107,7 @@ healthy() {
 launch() {
   mkdir -p "$DATA_DIR/engine" "${LOG_FILE%/*}" "${PID_FILE%/*}"
   # INFLUXD_CONFIG_PATH: read no config file from the current directory.
-  (cd "$DATA_DIR" &&
+  (cd "$DATA_DIR" && close_inherited_fds &&
     INFLUXD_CONFIG_PATH="$DATA_DIR" exec setsid "$INFLUXD" \
       --http-bind-address "127.0.0.1:$PORT" \
       --bolt-path "$DATA_DIR/influxd.bolt" \

@@ -402,7 +402,7 @@ launch_node() {
   echo "[kafka.sh] starting node $n at $(date -Is)" >>"$(node_log "$n")"
   # setsid: the brokers outlive the calling shell and its process group.
   # shellcheck disable=SC2086
-  (exec setsid "$JAVA" ${KAFKA_HEAP:--Xms128m -Xmx384m} \
+  (close_inherited_fds && exec setsid "$JAVA" ${KAFKA_HEAP:--Xms128m -Xmx384m} \
     -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true ${KAFKA_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$KDIR/log4j2.properties" \

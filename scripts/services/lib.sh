@@ -161,6 +161,17 @@ install_locked() {
 
 # ------------------------------------------------------------ process mgmt --
 
+# Close every file descriptor above 2 of this (sub)shell, just before it
+# execs a server: a server must not keep what its caller had open, such as
+# the lock of `flock LOCKFILE services.sh up` (held for as long as the server
+# then runs) or an install lock.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls "/proc/$BASHPID/fd"); do
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 # Prints the pid of our server if it is alive, else fails.
 our_pid() {
   local pid
