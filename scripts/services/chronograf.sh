@@ -143,7 +143,7 @@ launch() {
   local password
   password=$(v1_password)
   mkdir -p "$DATA_DIR/canned" "$DATA_DIR/protoboards" "${LOG_FILE%/*}" "${PID_FILE%/*}"
-  (cd "$DATA_DIR" &&
+  (cd "$DATA_DIR" && close_inherited_fds &&
     exec env -i PATH="$PATH" TOWER_INFLUX_URL="$INFLUX_URL" TOWER_V1_PASSWORD="$password" \
       setsid "$CHRONOGRAF" \
       --host 127.0.0.1 \

@@ -4,11 +4,13 @@
 # Usage: scripts/services/influxdb.sh install|start|stop|status
 #
 #   install  build influxd from the Go module proxy (flux's Rust library
-#            libflux is built with the machine's cargo) and cache the binary
-#            in $TOWER_CACHE_DIR/influxdb/<version>/influxd; no-op when cached.
+#            libflux is built with the machine's cargo; influxdb-build.sh)
+#            and cache the binary in $TOWER_CACHE_DIR/influxdb/<version>/influxd;
+#            no-op when cached.
 #   start    run influxd on 127.0.0.1:$TOWER_INFLUX_PORT with its data under
 #            $TOWER_STATE_DIR/influxdb, set it up like the lab (org GIST,
-#            bucket Labs, DBRP Labs/autogen, v1 user tower) and write
+#            bucket Labs; DBRP Labs/autogen and v1 user tower by running
+#            `tower-sink setup`, built into dist/ first when stale) and write
 #            $TOWER_STATE_DIR/influxdb.env.
 #   stop     stop the server started by `start`.
 #   status   print running/stopped; exit 0 when running, 1 otherwise.
@@ -31,9 +33,6 @@ readonly SERVICE_USAGE="install|start|stop|status"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly INFLUX_VERSION="2.8.0"
-readonly INFLUX_MODULE="github.com/influxdata/influxdb/v2"
-readonly FLUX_MODULE="github.com/influxdata/flux"
-readonly GO_TAGS="sqlite_foreign_keys,sqlite_json,noasm"
 
 readonly ORG="GIST"
 readonly BUCKET="Labs"
@@ -80,125 +79,13 @@ need_runtime_tools() {
   apt_need jq jq
 }
 
-need_build_tools() {
-  need_runtime_tools
-  apt_need pkg-config pkg-config
-  apt_need cc gcc libc6-dev
-  apt_need flock util-linux
-  command -v go >/dev/null 2>&1 ||
-    die "'go' not found: install Go >= 1.24 (https://go.dev/doc/install) and retry"
-  command -v cargo >/dev/null 2>&1 ||
-    die "'cargo' not found: install Rust via rustup (stable toolchain) and retry"
-}
-
 # ---------------------------------------------------------------- install --
+
+# shellcheck source-path=SCRIPTDIR source=influxdb-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/influxdb-build.sh"
 
 binary_ok() {
   [[ -x $INFLUXD ]] && "$INFLUXD" version >/dev/null 2>&1
-}
-
-# go_mod_json DIR ARGS...: `go mod download -json ARGS` run in DIR.
-go_mod_json() {
-  local dir=$1
-  shift
-  (cd "$dir" && GOWORK=off go mod download -json "$@")
-}
-
-# Copy a (read-only) module-cache directory to a writable place.
-copy_writable() {
-  mkdir -p "$2"
-  cp -R "$1/." "$2/"
-  chmod -R u+w "$2"
-}
-
-# Build flux's Rust library once per flux version and expose it through a
-# flux.pc file; prints the pkgconfig directory.
-build_libflux() {
-  local src_dir=$1 work=$2 info version mod_dir prefix
-  info=$(go_mod_json "$src_dir" "$FLUX_MODULE") ||
-    die "go mod download $FLUX_MODULE failed"
-  version=$(jq -r .Version <<<"$info")
-  mod_dir=$(jq -r .Dir <<<"$info")
-  prefix="$INFLUX_CACHE/libflux-$version"
-  if [[ -f $prefix/lib/libflux.a && -f $prefix/lib/pkgconfig/flux.pc ]]; then
-    log "libflux $version: cached in $prefix" >&2
-    printf '%s\n' "$prefix/lib/pkgconfig"
-    return 0
-  fi
-  log "libflux $version: cargo build --release (stable Rust: $(rustc --version 2>/dev/null || echo '?'))" >&2
-  # Only libflux/ and the stdlib it compiles in; flux's rust-toolchain file
-  # (an old pinned toolchain that cannot be downloaded here) stays behind,
-  # so cargo runs with the machine's default toolchain.
-  copy_writable "$mod_dir/libflux" "$work/flux/libflux"
-  copy_writable "$mod_dir/stdlib" "$work/flux/stdlib"
-  # --cap-lints warn: flux denies all warnings, and newer rustc warns more.
-  (cd "$work/flux/libflux" &&
-    RUSTFLAGS="${RUSTFLAGS:-} --cap-lints warn" \
-      cargo build --release --locked -p flux) >>"$BUILD_LOG" 2>&1 ||
-    build_failed "cargo build of libflux $version"
-  install_libflux "$work/flux/libflux" "$work/libflux"
-  write_flux_pc "$work/libflux/lib/pkgconfig/flux.pc" "$prefix" "${version#v}"
-  rm -rf "$prefix"
-  mv "$work/libflux" "$prefix"
-  printf '%s\n' "$prefix/lib/pkgconfig"
-}
-
-# Lay out the static library and header only (no .so: the linker must not
-# pick the shared library).
-install_libflux() {
-  local libflux=$1 dest=$2
-  mkdir -p "$dest/lib/pkgconfig" "$dest/include"
-  cp "$libflux/target/release/libflux.a" "$dest/lib/"
-  cp -R "$libflux/include/." "$dest/include/"
-}
-
-# write_flux_pc FILE PREFIX VERSION
-write_flux_pc() {
-  local file=$1 prefix=$2 version=$3
-  cat >"$file" <<EOF
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-
-Name: Flux
-Version: $version
-Description: Library for the InfluxData Flux engine
-Libs: -L\${libdir} -lflux -ldl -lm -lpthread
-Cflags: -I\${includedir}
-EOF
-}
-
-# Go's build cache keys cgo packages on CGO_* flags but not on pkg-config
-# output, so a moved or rebuilt libflux could link against a stale -L path.
-# A define naming this libflux (its flux.pc path and library hash) in
-# CGO_CPPFLAGS makes such changes rebuild the cgo packages.
-libflux_cppflag() {
-  local pc_dir=$1 id
-  id=$({ printf '%s\n' "$pc_dir" && sha256sum <"$pc_dir/../libflux.a"; } | sha256sum | cut -c1-32)
-  printf -- '-DTOWER_LIBFLUX_ID=%s' "$id"
-}
-
-build_influxd() {
-  local work=$1 info mod_dir pc_dir ldflags cppflags
-  log "building influxd $INFLUX_VERSION ($(go version | cut -d' ' -f3), $(cargo --version | cut -d' ' -f1-2)); build log: $BUILD_LOG"
-  log "downloading $INFLUX_MODULE@v$INFLUX_VERSION from the Go module proxy"
-  info=$(go_mod_json / "$INFLUX_MODULE@v$INFLUX_VERSION") ||
-    die "go mod download $INFLUX_MODULE@v$INFLUX_VERSION failed"
-  mod_dir=$(jq -r .Dir <<<"$info")
-  # influxdb's go.mod has a replace directive, so `go install module@version`
-  # is refused; build the copied module as the main module instead.
-  copy_writable "$mod_dir" "$work/src"
-  pc_dir=$(build_libflux "$work/src" "$work")
-  cppflags="${CGO_CPPFLAGS:+$CGO_CPPFLAGS }$(libflux_cppflag "$pc_dir")"
-  log "go install ./cmd/influxd (tags $GO_TAGS, no UI assets)"
-  ldflags="-s -w -X main.version=v$INFLUX_VERSION -X main.commit=v$INFLUX_VERSION"
-  ldflags+=" -X main.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  (cd "$work/src" &&
-    GOWORK=off CGO_ENABLED=1 CGO_CPPFLAGS="$cppflags" PKG_CONFIG=pkg-config GOBIN="$work/bin" \
-      PKG_CONFIG_PATH="$pc_dir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
-      go install -tags "$GO_TAGS" -ldflags "$ldflags" ./cmd/influxd) >>"$BUILD_LOG" 2>&1 ||
-    build_failed "go install of influxd"
-  "$work/bin/influxd" version >/dev/null 2>&1 || die "the freshly built influxd does not run"
 }
 
 cmd_install() {
@@ -220,7 +107,7 @@ healthy() {
 launch() {
   mkdir -p "$DATA_DIR/engine" "${LOG_FILE%/*}" "${PID_FILE%/*}"
   # INFLUXD_CONFIG_PATH: read no config file from the current directory.
-  (cd "$DATA_DIR" &&
+  (cd "$DATA_DIR" && close_inherited_fds &&
     INFLUXD_CONFIG_PATH="$DATA_DIR" exec setsid "$INFLUXD" \
       --http-bind-address "127.0.0.1:$PORT" \
       --bolt-path "$DATA_DIR/influxd.bolt" \
@@ -354,47 +241,22 @@ ensure_org_and_bucket() {
   fi
 }
 
-ensure_dbrp() {
-  local found
-  found=$(api GET "/api/v2/dbrps?orgID=$ORG_ID&db=$DB&rp=$RP" |
-    jq -r --arg b "$BUCKET_ID" \
-      '[.content[]? | select(.virtual != true and .bucketID == $b)] | length') ||
-    die "cannot list DBRP mappings"
-  [[ $found == 0 ]] || return 0
-  log "creating DBRP mapping $DB/$RP -> bucket $BUCKET"
-  api POST /api/v2/dbrps "$(jq -nc --arg o "$ORG_ID" --arg b "$BUCKET_ID" \
-    --arg db "$DB" --arg rp "$RP" \
-    '{orgID: $o, bucketID: $b, database: $db, retention_policy: $rp, default: true}')" \
-    >/dev/null || die "cannot create DBRP mapping $DB/$RP"
-}
-
-ensure_v1_user() {
-  local id
-  id=$(api GET "/private/legacy/authorizations?orgID=$ORG_ID" |
-    jq -r --arg t "$V1_USER" '[.authorizations[]? | select(.token == $t)][0].id // empty') ||
-    die "cannot list v1 authorizations"
-  if [[ -z $id ]]; then
-    log "creating v1 user $V1_USER (read/write on bucket $BUCKET)"
-    id=$(api POST /private/legacy/authorizations "$(jq -nc --arg o "$ORG_ID" \
-      --arg b "$BUCKET_ID" --arg t "$V1_USER" \
-      '{token: $t, orgID: $o, description: "Tower v1 user",
-        permissions: [
-          {action: "read",  resource: {type: "buckets", id: $b, orgID: $o}},
-          {action: "write", resource: {type: "buckets", id: $b, orgID: $o}}]}')" |
-      jq -r .id) || die "cannot create v1 user $V1_USER"
+# The lab's DBRP mapping DB/RP -> BUCKET and the v1 user V1_USER (read and
+# write on BUCKET) with V1_PASSWORD: what `tower-sink setup` makes, so the
+# built program does it (one line per step). The token and the password go
+# through its environment, never its command line; TOWER_* settings of the
+# caller's shell do not reach it.
+sink_setup() {
+  local main="dist/consumer/main.js" line
+  ensure_built "$main"
+  if ! (
+    while IFS= read -r line; do unset "$line"; done < <(compgen -e | grep '^TOWER_' || true)
+    export TOWER_INFLUX_TOKEN="$ADMIN_TOKEN" TOWER_V1_PASSWORD="$V1_PASSWORD"
+    exec node "$TOWER_ROOT/$main" setup --influx-url "$URL" --influx-org "$ORG" --influx-bucket "$BUCKET" \
+      --v1-db "$DB" --v1-rp "$RP" --v1-user "$V1_USER"
+  ) | while IFS= read -r line; do log "tower-sink setup: $line"; done; then
+    die "tower-sink setup failed (its message is above)"
   fi
-  # Always (re)set the password so it matches secrets.env.
-  V1_PASSWORD=$V1_PASSWORD jq -nc '{password: env.V1_PASSWORD}' |
-    api_stdin POST "/private/legacy/authorizations/$id/password" >/dev/null ||
-    die "cannot set the password of v1 user $V1_USER"
-}
-
-# Like api, with the JSON body read from stdin (keeps secrets off argv).
-api_stdin() {
-  local method=$1 path=$2
-  http_call "$method $path" -sS --noproxy '*' --max-time 30 -X "$method" -w '\n%{http_code}' \
-    -K <(printf 'header = "Authorization: Token %s"\n' "$ADMIN_TOKEN") \
-    -H 'Content-Type: application/json' --data-binary @- "$URL$path"
 }
 
 selftest() {
@@ -444,8 +306,7 @@ setup_server() {
   fi
   check_token
   ensure_org_and_bucket
-  ensure_dbrp
-  ensure_v1_user
+  sink_setup
 }
 
 # ---------------------------------------------------------------- commands --
@@ -454,6 +315,8 @@ cmd_start() {
   local start pid
   start=$(date +%s)
   need_runtime_tools
+  # tower-sink setup runs once the server is up; build it before.
+  ensure_built dist/consumer/main.js
   if ! binary_ok; then
     cmd_install
   fi

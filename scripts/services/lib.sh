@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by the service scripts next to this file (influxdb.sh,
-# chronograf.sh), which source it after `set -euo pipefail`.
+# Helpers shared by the service scripts next to this file (kafka.sh,
+# influxdb.sh, chronograf.sh), which source it after `set -euo pipefail`.
 #
 # Set before sourcing:
 #   SERVICE_NAME     prefix of every message: [SERVICE_NAME] ...
@@ -49,6 +49,44 @@ usage() {
 elapsed() {
   local secs=$(($(date +%s) - $1))
   printf '%dm%02ds' $((secs / 60)) $((secs % 60))
+}
+
+# The repository this script belongs to.
+TOWER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# ensure_built FILE...: run `npm run build` when one of the files (paths in
+# dist/) is missing or a file under src/ (or tsconfig.json) is newer than
+# it, so that a script can run the built programs (`npm run demo` and
+# `services:up` do not build first).
+ensure_built() {
+  local file stale=""
+  for file in "$@"; do
+    if [[ ! -f "$TOWER_ROOT/$file" ]]; then
+      stale="$file is missing"
+    elif [[ -n "$(find "$TOWER_ROOT/src" "$TOWER_ROOT/tsconfig.json" -newer "$TOWER_ROOT/$file" -print -quit)" ]]; then
+      stale="src/ is newer than $file"
+    fi
+    [[ -z $stale ]] || break
+  done
+  [[ -n $stale ]] || return 0
+  [[ -d "$TOWER_ROOT/node_modules" ]] ||
+    die "$stale and node_modules/ is missing: run npm ci in $TOWER_ROOT first"
+  local build_log
+  build_log="$(mktemp)"
+  log "building the programs (npm run build): $stale"
+  # One build at a time per clone; the lock lives with the dependencies.
+  if ! (flock 7 && cd "$TOWER_ROOT" && npm run build) 7>"$TOWER_ROOT/node_modules/.tower-build.lock" >"$build_log" 2>&1; then
+    tail -n 40 "$build_log" >&2
+    rm -f "$build_log"
+    # tsc writes its output even when it reports errors: mark it stale, so
+    # that the next start builds again rather than run it.
+    for file in "$@"; do [[ ! -f "$TOWER_ROOT/$file" ]] || touch -d @0 "$TOWER_ROOT/$file"; done
+    die "npm run build failed in $TOWER_ROOT (output above); fix the build, then retry"
+  fi
+  rm -f "$build_log"
+  for file in "$@"; do
+    [[ -f "$TOWER_ROOT/$file" ]] || die "npm run build did not make $file"
+  done
 }
 
 # Quote a value for a shell-sourceable file.
@@ -126,6 +164,17 @@ install_locked() {
 
 # ------------------------------------------------------------ process mgmt --
 
+# Close every file descriptor above 2 of this (sub)shell, just before it
+# execs a server: a server must not keep what its caller had open, such as
+# the lock of `flock LOCKFILE services.sh up` (held for as long as the server
+# then runs) or an install lock.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls "/proc/$BASHPID/fd"); do
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 # Prints the pid of our server if it is alive, else fails.
 our_pid() {
   local pid
@@ -142,8 +191,19 @@ alive() {
   kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# port_in_use [PORT]: is a TCP port (default $PORT) listened on, on any address?
 port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+  local port=${1:-$PORT}
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "( sport = :$port )" 2>/dev/null)" ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+  fi
+}
+
+# port_owner PORT: the process listening on PORT, as ss names it (empty if unknown).
+port_owner() {
+  ss -Hltnp "( sport = :$1 )" 2>/dev/null | grep -o 'users:(([^)]*))' | head -1 || true
 }
 
 show_log_tail() {

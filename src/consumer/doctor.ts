@@ -4,6 +4,7 @@ import { retryRetriable } from '../retry/retriable.js';
 import { groupLag } from '../kafka/lag.js';
 import { InfluxError, influxRequest } from '../influx/request.js';
 import type { InfluxTarget } from '../influx/target.js';
+import { RESOURCE_TOPIC } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
 import type { SinkOptions } from './pipeline/sink.js';
 
@@ -14,7 +15,7 @@ import type { SinkOptions } from './pipeline/sink.js';
  */
 export async function runSinkDoctor(options: SinkOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
   const kafka = createKafka({ brokers: options.brokers, clientId: `${options.clientId}-doctor`, hostsFile: options.hostsFile, security: options.security, logger });
-  const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic });
+  const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic, settings: RESOURCE_TOPIC });
   if (checks.every((c) => c.ok)) checks.push(await checkGroup(kafka, options));
   checks.push(...(await checkInflux(options.influx)));
   return printChecks(checks, out);

@@ -21,6 +21,19 @@ export interface KafkaConnectionOptions {
 patchKafkajsRequestQueue();
 
 /**
+ * How long kafkajs may take to open a connection to a broker. Its
+ * connectionTimeout covers the TCP connect and, for TLS, the whole
+ * handshake. kafkajs' 1 s suits PLAINTEXT in the lab (a LAN connect takes
+ * milliseconds, and a timed-out one is retried cheaply), so that stays. A
+ * TLS handshake adds round trips and public-key work, which a Pi on Wi-Fi
+ * or a busy machine can stretch past 1 s; every retry then starts the
+ * handshake again and times out again. 10 s is what Kafka's own clients
+ * allow for a connection setup (socket.connection.setup.timeout.ms).
+ */
+export const CONNECTION_TIMEOUT_MS = 1_000;
+export const TLS_CONNECTION_TIMEOUT_MS = 10_000;
+
+/**
  * One place that turns Tower's connection settings into a kafkajs client.
  * Every connection, to a bootstrap broker or to a name a broker advertises,
  * resolves through BrokerResolver.
@@ -33,6 +46,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
     socketFactory: resolvingSocketFactory(resolver),
+    connectionTimeout: options.security?.ssl ? TLS_CONNECTION_TIMEOUT_MS : CONNECTION_TIMEOUT_MS,
     ...options.security,
   });
 }

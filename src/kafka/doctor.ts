@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
-import type { Kafka } from 'kafkajs';
+import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { BrokerResolver } from './resolver.js';
+import { RESOURCE_TOPIC, type TopicSettings, alterTopicCommand, createTopicCommand, topicMismatches } from './topics.js';
 import { pino } from 'pino';
 
 /** One line of a doctor report. */
@@ -16,10 +17,14 @@ export interface BrokerCheckOptions {
   brokers: string[];
   hostsFile: string;
   topic: string;
+  /** When given, the topic's partitions, replicas and configs must be these (src/kafka/topics.ts). */
+  settings?: TopicSettings;
   timeoutMs?: number;
 }
 
 const quiet = pino({ level: 'silent' });
+/** kafkajs' ConfigResourceTypes.TOPIC; its enum is not a named export Node can import from the CommonJS package. */
+const TOPIC_RESOURCE: ConfigResourceTypes.TOPIC = 2;
 
 /** Hosts entries, TCP reach, and the topic's metadata, as the lab's Pi sees them. */
 export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): Promise<Check[]> {
@@ -35,9 +40,11 @@ export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): P
     for (const b of cluster.brokers) {
       checks.push(...(await checkEndpoint(resolver, `${b.host}:${b.port}`, options.hostsFile, timeoutMs, `broker ${b.nodeId} (advertised)`)));
     }
-    checks.push(await checkTopic(admin, options.topic, timeoutMs));
+    const topic = await checkTopic(admin, options, timeoutMs);
+    checks.push(topic);
+    if (topic.ok && options.settings) checks.push(await checkTopicSettings(admin, options.topic, options.settings, options.brokers, timeoutMs));
   } catch (err) {
-    checks.push({ name: 'cluster metadata', ok: false, detail: (err as Error).message, fix: 'check that the brokers are up: systemctl status kafka (on the NUC)' });
+    checks.push({ name: 'cluster metadata', ok: false, detail: (err as Error).message, fix: BROKERS_DOWN_FIX });
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -61,7 +68,12 @@ async function checkEndpoint(resolver: BrokerResolver, endpoint: string, hostsFi
   ];
 }
 
-async function checkTopic(admin: ReturnType<Kafka['admin']>, topic: string, timeoutMs: number): Promise<Check> {
+/** Where the lab's brokers run: deploy/nuc/compose.yaml on the NUC, scripts/services/kafka.sh for development. */
+const BROKERS_DOWN_FIX =
+  'check that the brokers are up: on the NUC, docker compose ps broker0 broker1 broker2 (in deploy/nuc); for the development cluster, bash scripts/services/kafka.sh status';
+
+async function checkTopic(admin: ReturnType<Kafka['admin']>, options: BrokerCheckOptions, timeoutMs: number): Promise<Check> {
+  const { topic } = options;
   try {
     const { topics } = await withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata');
     const partitions = topics[0]?.partitions ?? [];
@@ -69,7 +81,42 @@ async function checkTopic(admin: ReturnType<Kafka['admin']>, topic: string, time
     if (leaderless > 0) return { name: `topic ${topic}`, ok: false, detail: `${leaderless} of ${partitions.length} partitions have no leader`, fix: 'start the stopped brokers' };
     return { name: `topic ${topic}`, ok: true, detail: `${partitions.length} partitions, replicas ${partitions.map((p) => p.replicas.length).join('/')}` };
   } catch (err) {
-    return { name: `topic ${topic}`, ok: false, detail: (err as Error).message, fix: `create it on the NUC: kafka-topics.sh --create --topic ${topic} --partitions 3 --replication-factor 3` };
+    const command = createTopicCommand(topic, options.settings ?? RESOURCE_TOPIC, options.brokers.join(','));
+    return { name: `topic ${topic}`, ok: false, detail: (err as Error).message, fix: `create it on the NUC: ${command}` };
+  }
+}
+
+/** The topic's partitions, replica counts and configs against SETTINGS, with the commands that fix a difference. */
+async function checkTopicSettings(admin: ReturnType<Kafka['admin']>, topic: string, settings: TopicSettings, brokers: string[], timeoutMs: number): Promise<Check> {
+  const name = `topic ${topic} settings`;
+  try {
+    const [{ topics }, described] = await Promise.all([
+      withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata'),
+      withTimeout(
+        admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(settings.configs) }] }),
+        timeoutMs * 3,
+        'describing the topic configs',
+      ),
+    ]);
+    const resource = described.resources[0];
+    if (resource && resource.errorCode !== 0) throw new Error(`describe configs: ${resource.errorMessage || `error code ${resource.errorCode}`}`);
+    const configs = Object.fromEntries((resource?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+    const replicas = (topics[0]?.partitions ?? []).map((p) => p.replicas.length);
+    const mismatches = topicMismatches(settings, { replicas, configs });
+    if (mismatches.length === 0) {
+      return { name, ok: true, detail: `${replicas.length} partitions, RF ${settings.replicationFactor}, ${Object.entries(settings.configs).map(([k, v]) => `${k}=${v}`).join(', ')}` };
+    }
+    const bootstrap = brokers.join(',');
+    const fixes: string[] = [];
+    if (mismatches.some((m) => m.what === 'config')) fixes.push(`set the configs on the NUC: ${alterTopicCommand(topic, settings, bootstrap)}`);
+    if (mismatches.some((m) => m.what !== 'config')) {
+      fixes.push(
+        `partitions and replicas cannot be changed in place without breaking the per-host order: stop the agents and sinks, then recreate the topic (this deletes its messages): kafka-topics.sh --bootstrap-server ${bootstrap} --delete --topic ${topic}; ${createTopicCommand(topic, settings, bootstrap)}`,
+      );
+    }
+    return { name, ok: false, detail: mismatches.map((m) => m.detail).join('; '), fix: fixes.join('; and ') };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: BROKERS_DOWN_FIX };
   }
 }
 

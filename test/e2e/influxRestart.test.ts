@@ -16,11 +16,11 @@ test('InfluxDB down for 20 s: the sink waits and retries without committing, the
   const sink = startSink(topic, 'resource.dlq', unique('g'));
   try {
     await produce(topic, batch(0, 100));
-    await waitFor('100 points', 30_000, async () => ((await countPoints(prefix)) === 100 ? true : undefined));
+    await waitFor('100 points', 90_000, async () => ((await countPoints(prefix)) === 100 ? true : undefined));
     influx('stop');
     try {
       await produce(topic, batch(100, 200));
-      await waitFor('the retry warning', 20_000, async () => (sink.output().includes('InfluxDB write failed; retrying') ? true : undefined));
+      await waitFor('the retry warning', 60_000, async () => (sink.output().includes('InfluxDB write failed; retrying') ? true : undefined));
       await sleep(20_000);
       assert.equal(sink.child.exitCode, null, 'the sink kept running while InfluxDB was down');
     } finally {

@@ -114,7 +114,7 @@ test('an agent whose clock is 3 h behind (libfaketime): points land at broker ti
     assert.equal(agentMetrics.get('tower_agent_dropped_total'), 0);
     assert.equal((await fetch(`http://127.0.0.1:${agentPort}/healthz`)).status, 200);
 
-    const sinkMetrics = await waitFor('sink counters', 10_000, async () => {
+    const sinkMetrics = await waitFor('sink counters', 30_000, async () => {
       const m = await scrape(sinkPort);
       return (m.get('tower_sink_written_total') ?? 0) >= rows.length ? m : undefined;
     });

@@ -18,7 +18,7 @@ test('samples flow from tower-agent through Kafka and tower-sink into InfluxDB',
   const sink = startProgram('consumer', ['run'], env);
   const agent = startProgram('agent', ['run', '--host', host], env);
   try {
-    const rows = await waitFor('3 rows in InfluxDB', 60_000, async () => {
+    const rows = await waitFor('3 rows in InfluxDB', 120_000, async () => {
       const found = await rowsFor(host);
       return found.length >= 3 ? found : undefined;
     });
@@ -40,6 +40,8 @@ test('without tower-sink running, nothing reaches InfluxDB', async () => {
   const host = uniqueHost('e2e-nosink');
   const agent = startProgram('agent', ['run', '--host', host], env);
   try {
+    // Give the agent its start (slow on a busy machine) and one linger of 5 s to deliver.
+    await waitFor('the agent to start', 60_000, async () => (/agent started/.test(agent.output()) ? true : undefined));
     await sleep(5_000);
     assert.deepEqual(await rowsFor(host), []);
     assert.match(agent.output(), /agent started/);

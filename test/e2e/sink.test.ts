@@ -20,7 +20,7 @@ test('legacy Flume/Fluentd JSON lands with the lab\'s field names; bad input goe
   ]);
   const sink = startSink(topic, dlq, unique('g'));
   try {
-    const rows = await waitFor('3 rows', 30_000, async () => {
+    const rows = await waitFor('3 rows', 90_000, async () => {
       const found = await v1Query(env, `SELECT * FROM "Labs"."autogen"."labs" WHERE "host" = '${host}'`);
       return found.length >= 3 ? found : undefined;
     });
@@ -53,7 +53,7 @@ test('--v1 writes through /write?db=Labs&rp=autogen as the lab\'s tower user', a
   await produce(topic, [towerMessage(host, now() - 2000), towerMessage(host, now() - 1000)]);
   const sink = startSink(topic, 'resource.dlq', unique('g'), ['--v1']);
   try {
-    await waitFor('2 points', 30_000, async () => ((await countPoints(host)) === 2 ? true : undefined));
+    await waitFor('2 points', 90_000, async () => ((await countPoints(host)) === 2 ? true : undefined));
   } finally {
     assert.equal(await sink.stop(), 0);
   }
@@ -66,7 +66,7 @@ test('a sample stamped by an unsynced clock is written at the broker\'s time, ke
   await produce(topic, [towerMessage(host, yearsAgo), towerMessage(host, yearsAgo + 1000), towerMessage(host, yearsAgo + 2000)]);
   const sink = startSink(topic, 'resource.dlq', unique('g'));
   try {
-    const rows = await waitFor('3 points', 30_000, async () => {
+    const rows = await waitFor('3 points', 90_000, async () => {
       const found = await v1Query(env, `SELECT * FROM "Labs"."autogen"."labs" WHERE "host" = '${host}'`);
       return found.length >= 3 ? found : undefined;
     });
@@ -107,7 +107,7 @@ test('a wrong token stops writes with one clear error and loses nothing; the rig
   await produce(topic, Array.from({ length: 5 }, (_, i) => towerMessage(host, now() - 10_000 + i * 1000)));
   const group = unique('g');
   const wrong = startSink(topic, 'resource.dlq', group, [], { TOWER_INFLUX_TOKEN: 'not-the-token' });
-  await waitFor('the error', 30_000, async () => (wrong.output().includes('writes stopped') ? true : undefined));
+  await waitFor('the error', 90_000, async () => (wrong.output().includes('writes stopped') ? true : undefined));
   await sleep(3_000);
   assert.equal(await wrong.stop(), 0);
   const errors = wrong.output().split('\n').filter((l) => l.includes('"level":50'));
@@ -117,7 +117,7 @@ test('a wrong token stops writes with one clear error and loses nothing; the rig
   assert.equal(await countPoints(host), 0);
   const right = startSink(topic, 'resource.dlq', group);
   try {
-    await waitFor('5 points', 30_000, async () => ((await countPoints(host)) === 5 ? true : undefined));
+    await waitFor('5 points', 90_000, async () => ((await countPoints(host)) === 5 ? true : undefined));
   } finally {
     assert.equal(await right.stop(), 0);
   }
@@ -130,10 +130,10 @@ test('two sinks in one group share the partitions; killing one hands its partiti
   const a = startSink(topic, 'resource.dlq', group);
   const b = startSink(topic, 'resource.dlq', group);
   try {
-    await waitFor('both sinks in the group', 60_000, async () => (a.output().includes('joined consumer group') && b.output().includes('joined consumer group') ? true : undefined));
+    await waitFor('both sinks in the group', 120_000, async () => (a.output().includes('joined consumer group') && b.output().includes('joined consumer group') ? true : undefined));
     const t0 = now() - 100_000;
     await produce(topic, Array.from({ length: 300 }, (_, i) => towerMessage(`${prefix}-${i % 30}`, t0 + i * 100)));
-    await waitFor('300 points', 30_000, async () => ((await countPoints(prefix)) === 300 ? true : undefined));
+    await waitFor('300 points', 90_000, async () => ((await countPoints(prefix)) === 300 ? true : undefined));
     b.child.kill('SIGKILL');
     await b.stop();
     await produce(topic, Array.from({ length: 300 }, (_, i) => towerMessage(`${prefix}-${i % 30}`, t0 + 30_000 + i * 100)));

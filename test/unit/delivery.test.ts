@@ -23,7 +23,7 @@ class SwitchableSender implements RecordSender {
 
 const silent = pino({ level: 'silent' });
 const until = async (what: string, check: () => boolean) => {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
