@@ -13,10 +13,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { AGENT_DEFAULTS } from '../src/agent/run.js';
 import { readRssMb, readThreadsCpuMs } from '../support/fleet/procstat.js';
 import { round } from '../support/fleet/summary.js';
 import { kafkaEnv } from '../support/services.js';
-import { AGENT_DEFAULTS } from '../src/agent/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -107,7 +107,8 @@ async function main(): Promise<void> {
     .option('entry', {
       choices: ['bundle', 'sea', 'esm'] as const,
       default: 'bundle' as const,
-      describe: "bundle: dist/pi/tower-agent.cjs (what the Pi executables carry); sea: that bundle as this machine's single executable; esm: dist/agent/main.js",
+      describe:
+        "bundle: dist/pi/tower-agent.cjs (what the Pi executables carry); sea: that bundle as this machine's single executable; esm: dist/agent/main.js",
     })
     .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for --soak-minutes and report RSS growth' })
     .option('soak-minutes', { type: 'number', default: 10, describe: 'Length of the soak; RSS is read at the end of every minute' })
@@ -137,7 +138,12 @@ async function main(): Promise<void> {
   ];
   if (args.soak) {
     const minutes = Array.from({ length: args.soakMinutes }, (_, i) => i + 1);
-    const { rssAt, ...soak } = await measure(towerArgs(`bench-soak-${tag}`), args.soakMinutes * 60, args.warmup, minutes.map((m) => m * 60));
+    const { rssAt, ...soak } = await measure(
+      towerArgs(`bench-soak-${tag}`),
+      args.soakMinutes * 60,
+      args.warmup,
+      minutes.map((m) => m * 60),
+    );
     const [first = 0] = rssAt;
     const last = rssAt.at(-1) ?? 0;
     const growth = { rss_mb_by_minute: rssAt, rss_mb_minute1: first, rss_mb_last_minute: last, rss_growth_mb: round(last - first, 1) };
@@ -145,7 +151,14 @@ async function main(): Promise<void> {
     return;
   }
   const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
-  const siArgs = [process.execPath, join(root, 'dist-bench/bench/siAgent.js'), list, `bench-si-${tag}`, mkdtempSync(join(tmpdir(), 'tower-bench-spool-')), linger];
+  const siArgs = [
+    process.execPath,
+    join(root, 'dist-bench/bench/siAgent.js'),
+    list,
+    `bench-si-${tag}`,
+    mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
+    linger,
+  ];
   const systeminformation = await measure(siArgs, args.seconds, args.warmup);
   const strip = ({ rssAt: _, ...f }: Figures & { rssAt: number[] }) => f;
   console.log(

@@ -18,4 +18,3 @@ for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execF
   };
 }
 syncBuiltinESMExports();
-

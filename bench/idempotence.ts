@@ -18,12 +18,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { PiNamespace } from '../support/netns.js';
-import { TopicReader } from '../support/topicReader.js';
 import { killBroker, leaderOf, startBroker } from '../support/faults.js';
-import { loadStack } from '../support/stack.js';
 import { sleep } from '../support/harness.js';
-import { REPO_ROOT, benchKafka } from '../support/services.js';
+import { PiNamespace } from '../support/netns.js';
+import { benchKafka, REPO_ROOT } from '../support/services.js';
+import { loadStack } from '../support/stack.js';
+import { TopicReader } from '../support/topicReader.js';
 import type { AgentReport } from './idempotence/pair.js';
 
 function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: ChildProcess; reports: Promise<AgentReport[]> } {
@@ -32,7 +32,16 @@ function startPair(ns: PiNamespace, brokers: string[], topic: string): { child: 
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk));
   const reports = new Promise<AgentReport[]>((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').map((l) => JSON.parse(l) as AgentReport)) : reject(new Error(`the agents' process exited with ${code}`)))),
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(
+            out
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l) as AgentReport),
+          )
+        : reject(new Error(`the agents' process exited with ${code}`)),
+    ),
   );
   return { child, reports };
 }
@@ -70,7 +79,8 @@ async function main(): Promise<void> {
     .option('lost-acks-s', {
       type: 'number',
       default: 120,
-      describe: "Seconds of each spell. Over 30 s (kafkajs' request timeout) kafkajs sends the same batch again; over about 95 s (its 3 tries) the agent's own retry sends a larger one",
+      describe:
+        "Seconds of each spell. Over 30 s (kafkajs' request timeout) kafkajs sends the same batch again; over about 95 s (its 3 tries) the agent's own retry sends a larger one",
     })
     .option('settle-s', { type: 'number', default: 20, describe: 'Seconds of normal sending after each fault' })
     .strict()
@@ -81,7 +91,10 @@ async function main(): Promise<void> {
   const topic = `idempotence-${Date.now()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+  });
 
   const reader = new TopicReader(brokers, topic);
   await reader.start();
@@ -120,7 +133,10 @@ async function main(): Promise<void> {
     note('stopping the agents; they drain for up to 30 s');
     child.stdin?.end('stop\n');
     const done = await reports;
-    await drainReader(reader, done.reduce((n, r) => n + r.acknowledged, 0));
+    await drainReader(
+      reader,
+      done.reduce((n, r) => n + r.acknowledged, 0),
+    );
     for (const report of done) console.log(JSON.stringify(tally(report, reader)));
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

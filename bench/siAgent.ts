@@ -10,7 +10,7 @@ import { Spool } from '../src/agent/spool.js';
 import { createKafka } from '../src/kafka/client.js';
 import { waitForSignal } from '../src/lifecycle.js';
 import { createLogger } from '../src/log.js';
-import { SCHEMA_VERSION, encodeSample } from '../src/schema/sample.js';
+import { encodeSample, SCHEMA_VERSION } from '../src/schema/sample.js';
 
 const [brokers, host, spoolDir, lingerMs = '0'] = process.argv.slice(2) as [string, string, string, string?];
 const logger = createLogger('si-agent');

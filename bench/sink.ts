@@ -8,19 +8,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SampleProducer } from '../src/agent/producer.js';
-import { readRssMb } from '../support/fleet/procstat.js';
-import { REPO_ROOT, loadServices } from '../support/services.js';
-import { round } from '../support/fleet/summary.js';
+import { toLine } from '../src/consumer/pipeline/lineProtocol.js';
 import { influxQL } from '../src/influx/query.js';
 import { GZIP_OPTIONS } from '../src/influx/write.js';
-import { toLine } from '../src/consumer/pipeline/lineProtocol.js';
 import { createKafka } from '../src/kafka/client.js';
-import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../src/schema/sample.js';
+import { encodeSample, type Sample, SCHEMA_VERSION, sampleHeaders } from '../src/schema/sample.js';
+import { readRssMb } from '../support/fleet/procstat.js';
+import { round } from '../support/fleet/summary.js';
+import { loadServices, REPO_ROOT } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,7 +32,19 @@ function sample(host: string, time: number, i: number): Sample {
     v: SCHEMA_VERSION,
     host,
     time,
-    fields: { CPU_Usage: (i % 1000) / 10, memory: 3_000_000 + (i % 5000), mem_used_percent: 12.5, load1: 0.5, rx: i * 100, tx: i * 50, rx_dropped: 0, tx_dropped: 0, rxError: 0, txError: 0, disk: 41.3 },
+    fields: {
+      CPU_Usage: (i % 1000) / 10,
+      memory: 3_000_000 + (i % 5000),
+      mem_used_percent: 12.5,
+      load1: 0.5,
+      rx: i * 100,
+      tx: i * 50,
+      rx_dropped: 0,
+      tx_dropped: 0,
+      rxError: 0,
+      txError: 0,
+      disk: 41.3,
+    },
   };
 }
 
@@ -50,7 +62,10 @@ function samples(prefix: string, n: number, hosts = 1000): Sample[] {
 async function createTopic(topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 }
 
@@ -59,7 +74,9 @@ async function prefill(topic: string, list: Sample[]): Promise<number> {
   await producer.connect();
   const started = Date.now();
   for (let i = 0; i < list.length; i += 10_000) {
-    const messages = list.slice(i, i + 10_000).map((s) => ({ key: s.host, value: Buffer.from(encodeSample(s)), headers: sampleHeaders(), timestamp: String(s.time) }));
+    const messages = list
+      .slice(i, i + 10_000)
+      .map((s) => ({ key: s.host, value: Buffer.from(encodeSample(s)), headers: sampleHeaders(), timestamp: String(s.time) }));
     await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
   }
   await producer.disconnect();
@@ -74,7 +91,11 @@ async function rawLineProtocolRate(list: Sample[]): Promise<number> {
       .slice(i, i + 5000)
       .map((s) => toLine({ measurement: 'labs', tags: { host: s.host, region: 'GIST' }, fields: s.fields, time: s.time }))
       .join('\n');
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' }, body: gzipSync(body, GZIP_OPTIONS) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' },
+      body: gzipSync(body, GZIP_OPTIONS),
+    });
     if (response.status !== 204) throw new Error(`raw write failed: HTTP ${response.status} ${await response.text()}`);
   }
   return list.length / ((Date.now() - started) / 1000);
@@ -117,7 +138,16 @@ async function throughput(messages: number): Promise<void> {
   sink.kill('SIGTERM');
   await new Promise((resolve) => sink.once('exit', resolve));
   await deleteTopic(topic);
-  console.log(JSON.stringify({ bench: 'sink-throughput', messages, prefill_s: round(prefillS), sink_points_per_s: Math.round(sinkRate), raw_line_protocol_points_per_s: Math.round(rawRate), ratio: round(sinkRate / rawRate, 2) }));
+  console.log(
+    JSON.stringify({
+      bench: 'sink-throughput',
+      messages,
+      prefill_s: round(prefillS),
+      sink_points_per_s: Math.round(sinkRate),
+      raw_line_protocol_points_per_s: Math.round(rawRate),
+      ratio: round(sinkRate / rawRate, 2),
+    }),
+  );
   console.log(JSON.stringify({ bench: 'sink-peak-rss', messages, peak_rss_mb: round(peakRss) }));
 }
 
@@ -179,7 +209,19 @@ async function latency(agents: number, seconds: number): Promise<void> {
   await deleteTopic(topic);
   arrived.sort((a, b) => a - b);
   const pct = (p: number) => arrived[Math.min(arrived.length - 1, Math.floor((p / 100) * arrived.length))] ?? Number.NaN;
-  console.log(JSON.stringify({ bench: 'sink-latency', agents, seconds, samples: agents * seconds, measured: arrived.length, missing: sentAt.size, p50_ms: pct(50), p99_ms: pct(99), max_ms: arrived.at(-1) }));
+  console.log(
+    JSON.stringify({
+      bench: 'sink-latency',
+      agents,
+      seconds,
+      samples: agents * seconds,
+      measured: arrived.length,
+      missing: sentAt.size,
+      p50_ms: pct(50),
+      p99_ms: pct(99),
+      max_ms: arrived.at(-1),
+    }),
+  );
 }
 
 async function queryNew(prefix: string, since: number): Promise<[number, string][]> {

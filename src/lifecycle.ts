@@ -10,9 +10,11 @@ export function settleWithin(promise: Promise<unknown>, ms: number): Promise<voi
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     timer.unref();
-    promise.then(
-      () => resolve(),
-      () => resolve(),
-    ).finally(() => clearTimeout(timer));
+    promise
+      .then(
+        () => resolve(),
+        () => resolve(),
+      )
+      .finally(() => clearTimeout(timer));
   });
 }

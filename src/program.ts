@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage } from './cli.js';
+import { ConfigError, failUsage, PRECEDENCE_NOTE } from './cli.js';
 import { readConfigFile } from './configFile.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';

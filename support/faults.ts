@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
-import { REPO_ROOT } from './services.js';
-import type { BurstMessage } from './hostile.js';
-import { DRILL_NAMESPACE } from './netnsPi.js';
-import { type Stack, serviceScript } from './stack.js';
 import { sleep } from './harness.js';
+import type { BurstMessage } from './hostile.js';
 import { PiNamespace } from './netns.js';
+import { DRILL_NAMESPACE } from './netnsPi.js';
+import { REPO_ROOT } from './services.js';
+import { type Stack, serviceScript } from './stack.js';
 
 export class FaultError extends Error {
   override name = 'FaultError';
@@ -20,7 +20,8 @@ export async function leaderOf(kafka: Kafka, topic: string): Promise<number> {
   try {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     const leader = topics[0]?.partitions.find((p) => p.partitionId === 0)?.leader;
-    if (leader === undefined || leader < 1 || leader > 3) throw new FaultError(`no leader for ${topic}-0 among nodes 1-3 (got ${leader}); is the cluster healthy (npm run services:up)?`);
+    if (leader === undefined || leader < 1 || leader > 3)
+      throw new FaultError(`no leader for ${topic}-0 among nodes 1-3 (got ${leader}); is the cluster healthy (npm run services:up)?`);
     return leader;
   } finally {
     await admin.disconnect();
@@ -82,8 +83,14 @@ export function repairStackSync(stack: Stack): string[] {
     ['kafka', ['start']],
     ['influxdb', ['start']],
   ] as const) {
-    const run = spawnSync('bash', [join(REPO_ROOT, 'scripts/services', `${script}.sh`), ...args], { cwd: REPO_ROOT, env: stack.scriptEnv, encoding: 'utf8', timeout: 240_000 });
-    if (run.status !== 0) problems.push(`${script}.sh ${args.join(' ')} failed: ${(run.stderr || run.stdout || String(run.error)).split('\n').slice(-5).join('\n')}`);
+    const run = spawnSync('bash', [join(REPO_ROOT, 'scripts/services', `${script}.sh`), ...args], {
+      cwd: REPO_ROOT,
+      env: stack.scriptEnv,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    if (run.status !== 0)
+      problems.push(`${script}.sh ${args.join(' ')} failed: ${(run.stderr || run.stdout || String(run.error)).split('\n').slice(-5).join('\n')}`);
   }
   new PiNamespace(DRILL_NAMESPACE.name, 'unused', DRILL_NAMESPACE).destroy();
   return problems;

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { influxQuery } from './fleet/stored.js';
 import { type Program, startProgram } from './harness.js';
 import { PiNamespace } from './netns.js';
 import type { InfluxTarget } from './services.js';
-import { influxQuery } from './fleet/stored.js';
 
 /** Names and addresses apart from the topology test's (tower-pi, tw-nuc0/tw-pi0, 10.231.0.0/30). */
 export const DRILL_NAMESPACE = { name: 'tower-drill-pi', subnet: '10.239.7', nucLink: 'twd-nuc0', piLink: 'twd-pi0' } as const;
@@ -65,8 +65,12 @@ export class NetnsPi {
     const agent = this.agent;
     if (!agent) throw new AgentStopError('the drill Pi was never started');
     const code = await agent.stop();
-    const line = agent.output().split('\n').find((l) => l.includes('"agent stopped"'));
-    if (code !== 0 || !line) throw new AgentStopError(`tower-agent in ${DRILL_NAMESPACE.name} exited with ${code} without its totals:\n${agent.output().slice(-2000)}`);
+    const line = agent
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"agent stopped"'));
+    if (code !== 0 || !line)
+      throw new AgentStopError(`tower-agent in ${DRILL_NAMESPACE.name} exited with ${code} without its totals:\n${agent.output().slice(-2000)}`);
     const { sampled, sent, spooled } = JSON.parse(line) as AgentTotals;
     return { sampled, sent, spooled };
   }

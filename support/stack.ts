@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, type Services, loadServices } from './services.js';
+import { loadServices, REPO_ROOT, type Services } from './services.js';
 
 /**
  * The services the drills break and repair: the ones `npm run services:up`
@@ -54,7 +54,9 @@ export function serviceScript(stack: Stack, script: 'kafka' | 'influxdb', args: 
       if (code === 0) resolveRun();
       else {
         const why = signal ? `killed after ${timeoutMs / 1000} s` : `exit ${code}`;
-        reject(new ServiceScriptError(`${script}.sh ${args.join(' ')} failed (${why}); see ${stack.stateDir}/logs:\n${output.split('\n').slice(-15).join('\n')}`));
+        reject(
+          new ServiceScriptError(`${script}.sh ${args.join(' ')} failed (${why}); see ${stack.stateDir}/logs:\n${output.split('\n').slice(-15).join('\n')}`),
+        );
       }
     });
   });

@@ -1,5 +1,5 @@
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { decodeSample, type Sample } from '../src/schema/sample.js';
 
 /**

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { startFleet } from '../../support/fleet/fleet.js';
-import { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from '../../support/fleet/probes.js';
+import {
+  type LagFigures,
+  LagSampler,
+  type LatencyFigures,
+  LatencyProbe,
+  type MachineFigures,
+  type ProcessFigures,
+  ProcessSampler,
+} from '../../support/fleet/probes.js';
 import { pidsListeningOn } from '../../support/fleet/procstat.js';
 import { type Reconciliation, reconcile } from '../../support/fleet/reconcile.js';
 import { type SinkHandle, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from '../../support/fleet/sinks.js';
@@ -88,7 +96,14 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     Object.assign(groups, { fleet: () => fleetPids, kafka: () => brokers, influxd: () => influxd, runner: () => [process.pid] });
     const processes = new ProcessSampler(groups);
 
-    const fleet = await startFleet({ agents: options.agents, brokers: services.brokers, topic, hostPrefix: options.hostPrefix ?? `fleet-${tag}-`, workers: options.workers, logLevel: options.agentLogLevel });
+    const fleet = await startFleet({
+      agents: options.agents,
+      brokers: services.brokers,
+      topic,
+      hostPrefix: options.hostPrefix ?? `fleet-${tag}-`,
+      workers: options.workers,
+      logLevel: options.agentLogLevel,
+    });
     stopFleet = () => fleet.stop({ drainMs: 0, graceMs: 1_000 });
     fleetPids = fleet.pids;
     const latencyHosts = fleet.hosts.slice(0, options.latencyHosts ?? 20);
@@ -99,7 +114,9 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       await sleep(Math.min(progressMs || 1000, endAt - 500 - Date.now()));
       if (progressMs) {
         const s = fleet.stats();
-        process.stderr.write(`fleet: ${Math.round((Date.now() - fleet.startedAt) / 1000)} s, sent ${s.sent}, spooled ${s.spooled}, send errors ${s.sendErrors}, missed ${s.missedSamples}, lag ${lagSampler.current ?? '?'}\n`);
+        process.stderr.write(
+          `fleet: ${Math.round((Date.now() - fleet.startedAt) / 1000)} s, sent ${s.sent}, spooled ${s.spooled}, send errors ${s.sendErrors}, missed ${s.missedSamples}, lag ${lagSampler.current ?? '?'}\n`,
+        );
       }
     }
     // Stop half-way between the last tick (endAt − 1 s) and the next: exactly `seconds` samples per Pi.

@@ -13,7 +13,7 @@ import pino from 'pino';
 import { Delivery } from '../../src/agent/delivery.js';
 import { SampleProducer } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
-import { SCHEMA_VERSION, encodeSample } from '../../src/schema/sample.js';
+import { encodeSample, SCHEMA_VERSION } from '../../src/schema/sample.js';
 import { sleep } from '../../support/harness.js';
 import { benchKafka } from '../../support/services.js';
 

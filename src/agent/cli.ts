@@ -1,8 +1,8 @@
 import type { ArgumentsCamelCase, InferredOptionTypes, Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, failUsage, nonEmpty, shown, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, failUsage, nonEmpty, PRECEDENCE_NOTE, shown, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
-import { SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
 import { parseSchedule } from './cronTimes.js';
 import { AGENT_DEFAULTS, type AgentOptions } from './run.js';
 
@@ -44,7 +44,9 @@ function parser(args: string[]) {
     .options(COMMON)
     .demandCommand(1, 'Name a command: run, doctor or sample.')
     .command('run', 'Sample on schedule and deliver every sample to Kafka', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
-    .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
+    .command('doctor', 'Check hosts entries, broker reach, the topic and a test produce; exit 1 on any failure', (y) =>
+      y.options(RUN).epilogue(PRECEDENCE_NOTE),
+    )
     .command('sample', 'Print samples as JSON lines, one interval apart, without touching Kafka', (y) => y.options(SAMPLE).epilogue(PRECEDENCE_NOTE));
 }
 
@@ -75,7 +77,8 @@ export function agentOptions(argv: RunArgv): AgentOptions {
   const spoolMaxMb = argv.spoolMaxMb;
   if (!(spoolMaxMb >= 1)) throw new ConfigError(`--spool-max-mb must be a number ≥ 1, got ${shown(argv.spoolMaxMb)}`);
   const host = nonEmpty(argv.host, '--host');
-  if (/[\\\u0000-\u001f]/.test(host)) throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
+  if (/[\\\u0000-\u001f]/.test(host))
+    throw new ConfigError(`--host ${JSON.stringify(host)} has a backslash or control character, which InfluxDB cannot store as a tag`);
   return {
     brokers: parseBrokerList(argv.brokers),
     topic: argv.topic,
@@ -91,4 +94,3 @@ export function agentOptions(argv: RunArgv): AgentOptions {
     security: kafkaSecurity(argv),
   };
 }
-

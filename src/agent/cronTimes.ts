@@ -18,9 +18,7 @@ export function parseSchedule(expression: string, now = Date.now()): CronFields 
   const { valid, errors } = cron.validateDetailed(expression);
   if (!valid) {
     const why = errors.map((e) => e.message).join('; ');
-    throw new ScheduleError(
-      `invalid --schedule "${expression}": ${why}. Use a cron expression with a seconds field, e.g. "* * * * * *" for every second`,
-    );
+    throw new ScheduleError(`invalid --schedule "${expression}": ${why}. Use a cron expression with a seconds field, e.g. "* * * * * *" for every second`);
   }
   const fields = cron.parse(expression);
   if (nextRunAfter(fields, now) === undefined) {
@@ -73,7 +71,9 @@ function dayMatches(fields: CronFields, day: Date): boolean {
   const y = day.getFullYear();
   const m = day.getMonth() + 1;
   const d = day.getDate();
-  return fields.dayOfMonth.some((token) => dayOfMonthMatches(token, y, m, d)) && fields.dayOfWeek.some((token) => dayOfWeekMatches(token, y, m, d, day.getDay()));
+  return (
+    fields.dayOfMonth.some((token) => dayOfMonthMatches(token, y, m, d)) && fields.dayOfWeek.some((token) => dayOfWeekMatches(token, y, m, d, day.getDay()))
+  );
 }
 
 const lastDayOfMonth = (y: number, m: number) => new Date(y, m, 0).getDate();

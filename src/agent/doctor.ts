@@ -11,7 +11,13 @@ import type { AgentOptions } from './run.js';
  * acks=all. Prints what is wrong and how to fix it; resolves to true if all passed.
  */
 export async function runDoctor(options: AgentOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
-  const kafka = createKafka({ brokers: options.brokers, clientId: `${options.clientId}-doctor`, hostsFile: options.hostsFile, security: options.security, logger });
+  const kafka = createKafka({
+    brokers: options.brokers,
+    clientId: `${options.clientId}-doctor`,
+    hostsFile: options.hostsFile,
+    security: options.security,
+    logger,
+  });
   const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic });
   if (checks.every((c) => c.ok)) checks.push(await testProduce(kafka, options));
   return printChecks(checks, out);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import './runtimeFlags.js';
 import { hideBin } from 'yargs/helpers';
-import { Sampler } from '../collector/sampler.js';
 import { positive, wholeNumber } from '../cli.js';
+import { Sampler } from '../collector/sampler.js';
 import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
-import { PROGRAM, type SampleArgv, agentOptions, parseAgentArgs } from './cli.js';
+import { agentOptions, PROGRAM, parseAgentArgs, type SampleArgv } from './cli.js';
 import { runDoctor } from './doctor.js';
 import { runAgent } from './run.js';
 

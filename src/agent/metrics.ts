@@ -19,8 +19,18 @@ export function agentMetrics(c: AgentCounters, now = Date.now()): Metric[] {
     { name: 'tower_agent_spooled', help: 'Samples waiting in the spool.', type: 'gauge', values: [{ value: c.spooled }] },
     { name: 'tower_agent_dropped_total', help: 'Samples dropped because the spool was full.', type: 'counter', values: [{ value: c.dropped }] },
     { name: 'tower_agent_send_errors_total', help: 'Failed produce attempts.', type: 'counter', values: [{ value: c.delivery.sendErrors }] },
-    { name: 'tower_agent_missed_ticks_total', help: 'Schedule ticks skipped because the previous sample was still running.', type: 'counter', values: [{ value: c.missedTicks }] },
-    { name: 'tower_agent_seconds_since_last_send', help: 'Seconds since the last successful send (or start).', type: 'gauge', values: [{ value: Math.round(sinceSend * 10) / 10 }] },
+    {
+      name: 'tower_agent_missed_ticks_total',
+      help: 'Schedule ticks skipped because the previous sample was still running.',
+      type: 'counter',
+      values: [{ value: c.missedTicks }],
+    },
+    {
+      name: 'tower_agent_seconds_since_last_send',
+      help: 'Seconds since the last successful send (or start).',
+      type: 'gauge',
+      values: [{ value: Math.round(sinceSend * 10) / 10 }],
+    },
   ];
 }
 

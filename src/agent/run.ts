@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { readInventory } from '../collector/inventory.js';
 import { Sampler } from '../collector/sampler.js';
 import { createKafka } from '../kafka/client.js';
-import { settleWithin, waitForSignal } from '../lifecycle.js';
 import type { KafkaSecurity } from '../kafka/security.js';
+import { settleWithin, waitForSignal } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { SCHEMA_VERSION, encodeSample } from '../schema/sample.js';
 import { startMetricsServer } from '../metrics/server.js';
+import { encodeSample, SCHEMA_VERSION } from '../schema/sample.js';
 import { Delivery } from './delivery.js';
 import { type AgentCounters, agentMetrics, agentUnhealthy } from './metrics.js';
 import { SampleProducer } from './producer.js';
@@ -89,7 +89,14 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
     { onError: (err) => logger.error({ err }, 'could not take a sample; trying again at the next tick') },
   );
   const startedAt = Date.now();
-  const counters = (): AgentCounters => ({ sampled, missedTicks: ticker.missed, delivery: delivery.stats, spooled: spool.length, dropped: spool.dropped, startedAt });
+  const counters = (): AgentCounters => ({
+    sampled,
+    missedTicks: ticker.missed,
+    delivery: delivery.stats,
+    spooled: spool.length,
+    dropped: spool.dropped,
+    startedAt,
+  });
   const server = options.metricsPort
     ? await startMetricsServer({ port: options.metricsPort, metrics: () => agentMetrics(counters()), unhealthy: () => agentUnhealthy(counters()) })
     : undefined;
@@ -104,8 +111,5 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
   server?.close();
   await delivery.stop(STOP_GRACE_MS);
   await settleWithin(producer.disconnect(), 1_000);
-  logger.info(
-    { signal, sampled, ...delivery.stats, spooled: spool.length, droppedByCap: spool.dropped, missedTicks: ticker.missed },
-    'agent stopped',
-  );
+  logger.info({ signal, sampled, ...delivery.stats, spooled: spool.length, droppedByCap: spool.dropped, missedTicks: ticker.missed }, 'agent stopped');
 }

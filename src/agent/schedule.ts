@@ -60,7 +60,10 @@ export function startTicker(expression: string, job: () => Promise<void>, option
     const plan = planRun(fields, due, now);
     missed += plan.missed;
     if (plan.run && running) missed += 1;
-    else if (plan.run) running = job().catch(onError).finally(() => (running = undefined));
+    else if (plan.run)
+      running = job()
+        .catch(onError)
+        .finally(() => (running = undefined));
     arm(plan.next);
   };
 

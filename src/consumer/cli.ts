@@ -1,12 +1,12 @@
 import type { Options } from 'yargs';
-import { ConfigError, PRECEDENCE_NOTE, type ParsedOptions, failUsage, nonEmpty, positive, unknownFlags, wholeNumber } from '../cli.js';
-import { parseBrokerList } from '../kafka/client.js';
-import { CONFIG_OPTION, programParser } from '../program.js';
-import { SECURITY_OPTIONS, kafkaSecurity } from '../kafka/security.js';
-import { readSecret } from '../secrets.js';
+import { ConfigError, failUsage, nonEmpty, type ParsedOptions, PRECEDENCE_NOTE, positive, unknownFlags, wholeNumber } from '../cli.js';
 import type { InfluxTarget } from '../influx/target.js';
-import type { SetupOptions } from './setup/setup.js';
+import { parseBrokerList } from '../kafka/client.js';
+import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
+import { CONFIG_OPTION, programParser } from '../program.js';
+import { readSecret } from '../secrets.js';
 import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import type { SetupOptions } from './setup/setup.js';
 import type { VerifyOptions } from './verify/verify.js';
 
 export const PROGRAM = 'tower-sink';
@@ -57,7 +57,11 @@ const RUN = {
     defaultDescription: String(SINK_DEFAULTS.fetchWaitMs),
     describe: 'Longest a fetch from Kafka waits for more messages before returning what it has',
   },
-  'linger-ms': { type: 'number', deprecated: 'use --fetch-wait-ms', describe: 'Old name of --fetch-wait-ms; not read from TOWER_LINGER_MS, the agent\'s setting' },
+  'linger-ms': {
+    type: 'number',
+    deprecated: 'use --fetch-wait-ms',
+    describe: "Old name of --fetch-wait-ms; not read from TOWER_LINGER_MS, the agent's setting",
+  },
   'metrics-port': { type: 'number', default: SINK_DEFAULTS.metricsPort, describe: 'Serve /metrics and /healthz on 127.0.0.1 at this port (0 = off)' },
   ...INFLUX,
 } satisfies Record<string, Options>;
@@ -132,7 +136,9 @@ export function setupOptions(argv: SetupArgs): SetupOptions {
   const password = v1Password(argv);
   const bytes = Buffer.byteLength(password);
   if (bytes < V1_PASSWORD_BYTES.min || bytes > V1_PASSWORD_BYTES.max) {
-    throw new ConfigError(`the v1 password (TOWER_V1_PASSWORD or --v1-password-file) must be ${V1_PASSWORD_BYTES.min} to ${V1_PASSWORD_BYTES.max} bytes long, got ${bytes}`);
+    throw new ConfigError(
+      `the v1 password (TOWER_V1_PASSWORD or --v1-password-file) must be ${V1_PASSWORD_BYTES.min} to ${V1_PASSWORD_BYTES.max} bytes long, got ${bytes}`,
+    );
   }
   return {
     url: nonEmpty(argv.influxUrl, '--influx-url'),

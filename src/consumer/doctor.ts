@@ -1,11 +1,11 @@
-import { createKafka } from '../kafka/client.js';
-import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
-import { retryRetriable } from '../retry/retriable.js';
-import { groupLag } from '../kafka/lag.js';
 import { InfluxError, influxRequest } from '../influx/request.js';
 import type { InfluxTarget } from '../influx/target.js';
+import { createKafka } from '../kafka/client.js';
+import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import { groupLag } from '../kafka/lag.js';
 import { RESOURCE_TOPIC } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
+import { retryRetriable } from '../retry/retriable.js';
 import type { SinkOptions } from './pipeline/sink.js';
 
 /**
@@ -14,7 +14,13 @@ import type { SinkOptions } from './pipeline/sink.js';
  * is wrong and how to fix it; resolves to true if all passed.
  */
 export async function runSinkDoctor(options: SinkOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
-  const kafka = createKafka({ brokers: options.brokers, clientId: `${options.clientId}-doctor`, hostsFile: options.hostsFile, security: options.security, logger });
+  const kafka = createKafka({
+    brokers: options.brokers,
+    clientId: `${options.clientId}-doctor`,
+    hostsFile: options.hostsFile,
+    security: options.security,
+    logger,
+  });
   const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic, settings: RESOURCE_TOPIC });
   if (checks.every((c) => c.ok)) checks.push(await checkGroup(kafka, options));
   checks.push(...(await checkInflux(options.influx)));
@@ -56,15 +62,29 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
     checks.push(
       query.ok
         ? { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: true, detail: 'can query' }
-        : { name: `v1 user ${target.user} on ${target.db}/${target.rp}`, ok: false, detail: `HTTP ${query.status}`, fix: 'run `tower-sink setup` (creates the v1 user and the DBRP mapping, or resets the password), or fix TOWER_V1_PASSWORD / --v1-user' },
+        : {
+            name: `v1 user ${target.user} on ${target.db}/${target.rp}`,
+            ok: false,
+            detail: `HTTP ${query.status}`,
+            fix: 'run `tower-sink setup` (creates the v1 user and the DBRP mapping, or resets the password), or fix TOWER_V1_PASSWORD / --v1-user',
+          },
     );
     return checks;
   }
   const buckets = await get(target, `/api/v2/buckets?${new URLSearchParams({ org: target.org, name: target.bucket })}`);
-  if (buckets.status === 401) return [...checks, { name: 'token', ok: false, detail: 'HTTP 401', fix: 'set TOWER_INFLUX_TOKEN (or --influx-token-file) to a valid token' }];
+  if (buckets.status === 401)
+    return [...checks, { name: 'token', ok: false, detail: 'HTTP 401', fix: 'set TOWER_INFLUX_TOKEN (or --influx-token-file) to a valid token' }];
   const bucket = (buckets.json as { buckets?: { id: string; orgID: string }[] } | undefined)?.buckets?.[0];
   if (!buckets.ok || !bucket) {
-    return [...checks, { name: `bucket ${target.bucket}`, ok: false, detail: `not found in org ${target.org} (HTTP ${buckets.status})`, fix: 'create it, or fix --influx-org / --influx-bucket' }];
+    return [
+      ...checks,
+      {
+        name: `bucket ${target.bucket}`,
+        ok: false,
+        detail: `not found in org ${target.org} (HTTP ${buckets.status})`,
+        fix: 'create it, or fix --influx-org / --influx-bucket',
+      },
+    ];
   }
   checks.push({ name: `token and bucket ${target.org}/${target.bucket}`, ok: true, detail: `bucket ${bucket.id}` });
   const dbrps = await get(target, `/api/v2/dbrps?${new URLSearchParams({ orgID: bucket.orgID, bucketID: bucket.id })}`);
@@ -72,7 +92,12 @@ async function checkInflux(target: InfluxTarget): Promise<Check[]> {
   checks.push(
     mappings.length > 0
       ? { name: 'DBRP mapping', ok: true, detail: mappings.map((m) => `${m.database}/${m.retention_policy}`).join(', ') }
-      : { name: 'DBRP mapping', ok: false, detail: `no v1 mapping to bucket ${target.bucket}`, fix: 'run `tower-sink setup` to create it (Chronograf\'s InfluxQL queries need it)' },
+      : {
+          name: 'DBRP mapping',
+          ok: false,
+          detail: `no v1 mapping to bucket ${target.bucket}`,
+          fix: "run `tower-sink setup` to create it (Chronograf's InfluxQL queries need it)",
+        },
   );
   return checks;
 }

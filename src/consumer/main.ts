@@ -4,8 +4,8 @@ import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
 import { PROGRAM, parseSinkArgs, setupOptions, sinkOptions, verifyOptions } from './cli.js';
 import { runSinkDoctor } from './doctor.js';
-import { runSetup } from './setup/setup.js';
 import { runSink } from './pipeline/sink.js';
+import { runSetup } from './setup/setup.js';
 import { runVerify } from './verify/verify.js';
 
 runProgram(PROGRAM, async () => {

@@ -110,7 +110,8 @@ export class InfluxAdmin {
       return true;
     } catch (err) {
       if (err instanceof InfluxError && err.status === 401) return false;
-      if (err instanceof InfluxError && err.status !== 0) throw new InfluxError(`v1 query as ${login.user} on ${login.db}/${login.rp}: HTTP ${err.status}`, err.status, err.body);
+      if (err instanceof InfluxError && err.status !== 0)
+        throw new InfluxError(`v1 query as ${login.user} on ${login.db}/${login.rp}: HTTP ${err.status}`, err.status, err.body);
       throw err;
     }
   }
@@ -136,8 +137,13 @@ export class InfluxAdmin {
 /** The failure of an admin call, with what the operator can do about it. */
 function withAdvice(err: InfluxError, what: string, url: string): InfluxError {
   if (err.status === 401) {
-    return new InfluxError(`InfluxDB at ${url} refused the token (HTTP 401 on ${what}): set TOWER_INFLUX_TOKEN or --influx-token-file to a valid operator or all-access token`, 401, err.body);
+    return new InfluxError(
+      `InfluxDB at ${url} refused the token (HTTP 401 on ${what}): set TOWER_INFLUX_TOKEN or --influx-token-file to a valid operator or all-access token`,
+      401,
+      err.body,
+    );
   }
-  if (err.status === 403) return new InfluxError(`the token may not ${what} (HTTP 403): use an operator or all-access token of the organization`, 403, err.body);
+  if (err.status === 403)
+    return new InfluxError(`the token may not ${what} (HTTP 403): use an operator or all-access token of the organization`, 403, err.body);
   return err;
 }

@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Kafka, type ISocketFactory, type LogEntry, logLevel } from 'kafkajs';
+import { type ISocketFactory, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from '../cli.js';
 import type { Logger } from '../log.js';
 import { patchKafkajsRequestQueue } from './requestQueuePatch.js';
@@ -76,7 +76,8 @@ export function parseBrokerList(value: string | string[]): string[] {
 }
 
 /** Connection failures are retried and reported by Tower itself; kafkajs' copies would repeat them every retry. */
-const CONNECTION_NOISE = /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|Connection timeout|cannot resolve|Connection error|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/;
+const CONNECTION_NOISE =
+  /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|Connection timeout|cannot resolve|Connection error|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/;
 
 function logKafkaEntry(logger: Logger, entry: LogEntry): void {
   const { message, ...extra } = entry.log;

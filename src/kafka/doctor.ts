@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import type { ConfigResourceTypes, Kafka } from 'kafkajs';
-import { BrokerResolver } from './resolver.js';
-import { RESOURCE_TOPIC, type TopicSettings, alterTopicCommand, createTopicCommand, topicMismatches } from './topics.js';
 import { pino } from 'pino';
+import { BrokerResolver } from './resolver.js';
+import { alterTopicCommand, createTopicCommand, RESOURCE_TOPIC, type TopicSettings, topicMismatches } from './topics.js';
 
 /** One line of a doctor report. */
 export interface Check {
@@ -57,14 +57,26 @@ async function checkEndpoint(resolver: BrokerResolver, endpoint: string, hostsFi
   try {
     address = (await resolver.resolve(host))[0]?.address as string;
   } catch {
-    return [{ name: `${role} ${endpoint}: name`, ok: false, detail: `"${host}" is neither in ${hostsFile} nor in DNS`, fix: `add the line "<NUC_IP> ${host}" to ${hostsFile}` }];
+    return [
+      {
+        name: `${role} ${endpoint}: name`,
+        ok: false,
+        detail: `"${host}" is neither in ${hostsFile} nor in DNS`,
+        fix: `add the line "<NUC_IP> ${host}" to ${hostsFile}`,
+      },
+    ];
   }
   const reach = await tcpReach(address, port, timeoutMs);
   return [
     { name: `${role} ${endpoint}: name`, ok: true, detail: `${host} → ${address}` },
     reach === undefined
       ? { name: `${role} ${endpoint}: TCP`, ok: true, detail: `connected to ${address}:${port}` }
-      : { name: `${role} ${endpoint}: TCP`, ok: false, detail: `${address}:${port}: ${reach}`, fix: `check that the broker runs and that port ${port} is open between this machine and ${host}` },
+      : {
+          name: `${role} ${endpoint}: TCP`,
+          ok: false,
+          detail: `${address}:${port}: ${reach}`,
+          fix: `check that the broker runs and that port ${port} is open between this machine and ${host}`,
+        },
   ];
 }
 
@@ -78,7 +90,8 @@ async function checkTopic(admin: ReturnType<Kafka['admin']>, options: BrokerChec
     const { topics } = await withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata');
     const partitions = topics[0]?.partitions ?? [];
     const leaderless = partitions.filter((p) => p.leader < 0).length;
-    if (leaderless > 0) return { name: `topic ${topic}`, ok: false, detail: `${leaderless} of ${partitions.length} partitions have no leader`, fix: 'start the stopped brokers' };
+    if (leaderless > 0)
+      return { name: `topic ${topic}`, ok: false, detail: `${leaderless} of ${partitions.length} partitions have no leader`, fix: 'start the stopped brokers' };
     return { name: `topic ${topic}`, ok: true, detail: `${partitions.length} partitions, replicas ${partitions.map((p) => p.replicas.length).join('/')}` };
   } catch (err) {
     const command = createTopicCommand(topic, options.settings ?? RESOURCE_TOPIC, options.brokers.join(','));
@@ -87,7 +100,13 @@ async function checkTopic(admin: ReturnType<Kafka['admin']>, options: BrokerChec
 }
 
 /** The topic's partitions, replica counts and configs against SETTINGS, with the commands that fix a difference. */
-async function checkTopicSettings(admin: ReturnType<Kafka['admin']>, topic: string, settings: TopicSettings, brokers: string[], timeoutMs: number): Promise<Check> {
+async function checkTopicSettings(
+  admin: ReturnType<Kafka['admin']>,
+  topic: string,
+  settings: TopicSettings,
+  brokers: string[],
+  timeoutMs: number,
+): Promise<Check> {
   const name = `topic ${topic} settings`;
   try {
     const [{ topics }, described] = await Promise.all([
@@ -104,7 +123,13 @@ async function checkTopicSettings(admin: ReturnType<Kafka['admin']>, topic: stri
     const replicas = (topics[0]?.partitions ?? []).map((p) => p.replicas.length);
     const mismatches = topicMismatches(settings, { replicas, configs });
     if (mismatches.length === 0) {
-      return { name, ok: true, detail: `${replicas.length} partitions, RF ${settings.replicationFactor}, ${Object.entries(settings.configs).map(([k, v]) => `${k}=${v}`).join(', ')}` };
+      return {
+        name,
+        ok: true,
+        detail: `${replicas.length} partitions, RF ${settings.replicationFactor}, ${Object.entries(settings.configs)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
+      };
     }
     const bootstrap = brokers.join(',');
     const fixes: string[] = [];

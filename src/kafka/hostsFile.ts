@@ -16,4 +16,3 @@ export function parseHostsFile(text: string): Map<string, string[]> {
   }
   return hosts;
 }
-

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
+import type { SASLOptions } from 'kafkajs';
 import { ConfigError } from '../cli.js';
 import { readSecret } from '../secrets.js';
 

@@ -1,4 +1,4 @@
-import { Encoder, decode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 
 /**
  * The wire schema shared by tower-agent (producer) and tower-sink (consumer).
@@ -93,7 +93,8 @@ function readEnvelope(raw: unknown): { sample: Sample; rejected: FieldRejection[
     if (typeof value === 'number' && Number.isFinite(value)) clean[name] = value;
     else rejected.push({ field: name, reason: 'must be a finite number' });
   }
-  if (Object.keys(clean).length === 0) throw new SchemaError(rejected.length ? `no usable field (${rejected.map((r) => r.field).join(', ')} not finite numbers)` : 'sample has no fields');
+  if (Object.keys(clean).length === 0)
+    throw new SchemaError(rejected.length ? `no usable field (${rejected.map((r) => r.field).join(', ')} not finite numbers)` : 'sample has no fields');
   return { sample: { v: SCHEMA_VERSION, host, time, fields: clean }, rejected };
 }
 

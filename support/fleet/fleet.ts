@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Flock, type FlockOptions, type FlockStats } from './pi.js';
-import { type SentLog, mergeLogs } from './reconcile.js';
+import { mergeLogs, type SentLog } from './reconcile.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 export interface FleetOptions {
@@ -166,10 +166,13 @@ function startWorker(options: FlockOptions, startTimeoutMs: number): Promise<Wor
 
 function stopWorker(child: ChildProcess, handle: WorkerHandle, { drainMs = 15_000, graceMs = 3_000 }: StopOptions = {}): Promise<SentLog> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new FleetError(`a fleet worker did not stop within ${drainMs + graceMs + 15_000} ms; it was killed`));
-    }, drainMs + graceMs + 15_000);
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(new FleetError(`a fleet worker did not stop within ${drainMs + graceMs + 15_000} ms; it was killed`));
+      },
+      drainMs + graceMs + 15_000,
+    );
     child.on('message', (message: FromWorker) => {
       if (message.type !== 'stopped') return;
       clearTimeout(timer);

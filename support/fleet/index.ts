@@ -44,11 +44,12 @@
  * reconcile(sent, stored) → { sent, stored, lost, extra, duplicates, lostExamples, extraExamples }, pure.
  * ProcessSampler, LagSampler, LatencyProbe: the scale figures bench/fleet.ts prints.
  */
-export { type Fleet, FleetError, type FleetOptions, type FleetStats, type StopOptions, defaultWorkers, startFleet } from './fleet.js';
+
+export { benchKafka, ensureTopic, type InfluxTarget, loadServices, type Services, ServicesError } from '../services.js';
+export { defaultWorkers, type Fleet, FleetError, type FleetOptions, type FleetStats, type StopOptions, startFleet } from './fleet.js';
 export type { FlockStats } from './pi.js';
 export { type LagFigures, LagSampler, type LatencyFigures, LatencyProbe, type MachineFigures, type ProcessFigures, ProcessSampler } from './probes.js';
 export { pidsListeningOn } from './procstat.js';
-export { type Reconciliation, type SentLog, type StoredLog, mergeLogs, reconcile } from './reconcile.js';
-export { type InfluxTarget, type Services, ServicesError, benchKafka, ensureTopic, loadServices } from '../services.js';
+export { mergeLogs, type Reconciliation, reconcile, type SentLog, type StoredLog } from './reconcile.js';
 export { type SinkHandle, type SinkRunOptions, startGroupAtEnd, startSinks, stopSinks, waitForGroup } from './sinks.js';
 export { countStored, readStored, waitForStored } from './stored.js';

@@ -6,9 +6,9 @@ import pino, { type Logger } from 'pino';
 import { Delivery } from '../../src/agent/delivery.js';
 import { type RecordSender, SampleProducer } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
-import { SCHEMA_VERSION, type Fields, encodeSample } from '../../src/schema/sample.js';
-import { type SentLog, addTimes } from './reconcile.js';
+import { encodeSample, type Fields, SCHEMA_VERSION } from '../../src/schema/sample.js';
 import { benchKafka } from '../services.js';
+import { addTimes, type SentLog } from './reconcile.js';
 
 /** What one process of simulated Pis is asked to run. */
 export interface FlockOptions {
@@ -166,7 +166,9 @@ export class Flock {
     // Spools of a run that is interrupted (Ctrl-C, a killed runner) go too.
     process.once('exit', this.removeSpools);
     const kafka = this.producer.asKafka();
-    this.pis = options.hosts.map((host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic, key: host }), logger));
+    this.pis = options.hosts.map(
+      (host) => new SimulatedPi(host, join(this.spoolRoot, host), new SampleProducer(kafka, { topic: options.topic, key: host }), logger),
+    );
   }
 
   /** Starts sampling; returns when the first sample is due (the next whole second), ms. */

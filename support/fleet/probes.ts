@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { groupLag } from '../../src/kafka/lag.js';
-import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
 import type { InfluxTarget } from '../services.js';
+import { parseMachineTicks, readCpuMs, readRssMb } from './procstat.js';
 import { escapeRegex, influxQuery } from './stored.js';
 import { mean, percentile, round } from './summary.js';
 
@@ -55,12 +55,22 @@ export class ProcessSampler {
     for (const name of Object.keys(this.groups)) {
       const cpu = this.cpu.get(name) ?? [];
       const rss = this.rss.get(name) ?? [];
-      processes[name] = { cpu_ms_per_s: round(mean(cpu)), cpu_ms_per_s_max: round(Math.max(...cpu)), rss_mb_mean: round(mean(rss)), rss_mb_peak: round(Math.max(...rss)) };
+      processes[name] = {
+        cpu_ms_per_s: round(mean(cpu)),
+        cpu_ms_per_s_max: round(Math.max(...cpu)),
+        rss_mb_mean: round(mean(rss)),
+        rss_mb_peak: round(Math.max(...rss)),
+      };
     }
     const pressure = ((readCpuPressureUs() - this.startPressureUs) / 1000 / (Date.now() - this.startedAt)) * 100;
     return {
       processes,
-      machine: { busy_percent: round(mean(this.busy)), busy_percent_max: round(Math.max(...this.busy)), others_cpu_ms_per_s: round(mean(this.others)), cpu_pressure_percent: round(pressure) },
+      machine: {
+        busy_percent: round(mean(this.busy)),
+        busy_percent_max: round(Math.max(...this.busy)),
+        others_cpu_ms_per_s: round(mean(this.others)),
+        cpu_pressure_percent: round(pressure),
+      },
     };
   }
 
@@ -171,7 +181,10 @@ export class LagSampler {
       while (!this.stopped) {
         const tick = Date.now();
         try {
-          const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(this.topic), admin.fetchOffsets({ groupId: this.group, topics: [this.topic] })]);
+          const [ends, [committed]] = await Promise.all([
+            admin.fetchTopicOffsets(this.topic),
+            admin.fetchOffsets({ groupId: this.group, topics: [this.topic] }),
+          ]);
           this.lags.push(groupLag(ends, committed?.partitions ?? [], this.baseline));
         } catch {
           // A broker restarting (drills) is no lag figure; the next second tries again.
@@ -236,7 +249,10 @@ export class LatencyProbe {
       const tick = Date.now();
       const since = Math.min(...newest.values());
       try {
-        const series = await influxQuery(this.influx, `SELECT "CPU_Usage" FROM "${this.influx.measurement}" WHERE "host" =~ ${hostRegex} AND time > ${since}ms GROUP BY "host"`);
+        const series = await influxQuery(
+          this.influx,
+          `SELECT "CPU_Usage" FROM "${this.influx.measurement}" WHERE "host" =~ ${hostRegex} AND time > ${since}ms GROUP BY "host"`,
+        );
         const now = Date.now();
         for (const s of series) {
           const host = s.tags?.host ?? '';

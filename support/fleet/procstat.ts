@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** USER_HZ: clock ticks per second in /proc/<pid>/stat (100 on Linux for x86 and ARM). */
 const CLOCK_TICKS = 100;

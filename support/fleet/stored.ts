@@ -1,6 +1,6 @@
 import { influxQL } from '../../src/influx/query.js';
-import { addTimes, type StoredLog } from './reconcile.js';
 import type { InfluxTarget } from '../services.js';
+import { addTimes, type StoredLog } from './reconcile.js';
 
 type Series = { tags?: Record<string, string>; values: [number, ...unknown[]][] };
 
@@ -26,13 +26,25 @@ export async function countStored(influx: InfluxTarget, hostPrefix: string, from
  * The points themselves, per host, read in time slices of about `rowsPerQuery`
  * rows so that no single response gets large.
  */
-export async function readStored(influx: InfluxTarget, hostPrefix: string, fromMs: number, toMs: number, hostCount: number, rowsPerQuery = 50_000): Promise<StoredLog> {
+export async function readStored(
+  influx: InfluxTarget,
+  hostPrefix: string,
+  fromMs: number,
+  toMs: number,
+  hostCount: number,
+  rowsPerQuery = 50_000,
+): Promise<StoredLog> {
   const log: StoredLog = new Map();
   const sliceMs = Math.max(1_000, Math.floor(rowsPerQuery / Math.max(1, hostCount)) * 1_000);
   for (let from = Math.floor(fromMs); from <= toMs; from += sliceMs) {
     const to = Math.min(Math.ceil(toMs), from + sliceMs - 1);
     const series = await influxQuery(influx, `SELECT "CPU_Usage" FROM "${influx.measurement}" WHERE ${where(hostPrefix, from, to)} GROUP BY "host"`);
-    for (const s of series) addTimes(log, s.tags?.host ?? '', s.values.map((row) => row[0]));
+    for (const s of series)
+      addTimes(
+        log,
+        s.tags?.host ?? '',
+        s.values.map((row) => row[0]),
+      );
   }
   return log;
 }

@@ -121,7 +121,10 @@ function inBuildContext(dockerignore: string, path: string): boolean {
     .map((line) => {
       const negate = line.startsWith('!');
       const pattern = (negate ? line.slice(1) : line).replace(/^\/+|\/+$/g, '');
-      const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*').replaceAll('?', '[^/]');
+      const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('*', '[^/]*')
+        .replaceAll('?', '[^/]');
       return { negate, regex: new RegExp(`^${source}$`) };
     });
   const segments = path.split('/');
@@ -136,7 +139,14 @@ function contextSources(dockerfile: string): string[] {
   return dockerfile
     .split('\n')
     .filter((line) => /^(COPY|ADD)\s/i.test(line) && !/--from=/.test(line))
-    .flatMap((line) => line.trim().split(/\s+/).slice(1).filter((word) => !word.startsWith('--')).slice(0, -1));
+    .flatMap((line) =>
+      line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .filter((word) => !word.startsWith('--'))
+        .slice(0, -1),
+    );
 }
 
 function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdio?: StdioOptions } = {}) {
@@ -198,13 +208,22 @@ test('compose.yaml is valid against the Compose Specification schema, and the va
     return errors(copy);
   };
   const unknownKey = broken((doc) => Object.assign(doc.services.broker0 as object, { depends_om: {} }));
-  assert.ok(unknownKey.some((e) => e.startsWith('/services/broker0 ') && /additional properties/.test(e)), unknownKey.join('\n'));
+  assert.ok(
+    unknownKey.some((e) => e.startsWith('/services/broker0 ') && /additional properties/.test(e)),
+    unknownKey.join('\n'),
+  );
   const badCondition = broken((doc) => {
     (doc.services['tower-sink']?.depends_on as Record<string, { condition: string }>).topics = { condition: 'service_finished' };
   });
-  assert.ok(badCondition.some((e) => e.startsWith('/services/tower-sink/depends_on/topics/condition')), badCondition.join('\n'));
+  assert.ok(
+    badCondition.some((e) => e.startsWith('/services/tower-sink/depends_on/topics/condition')),
+    badCondition.join('\n'),
+  );
   const badPorts = broken((doc) => Object.assign(doc.services.broker1 as object, { ports: '9091:9091' }));
-  assert.ok(badPorts.some((e) => e.startsWith('/services/broker1/ports')), badPorts.join('\n'));
+  assert.ok(
+    badPorts.some((e) => e.startsWith('/services/broker1/ports')),
+    badPorts.join('\n'),
+  );
 });
 
 /** `docker compose config` of compose.yaml with the env file at envPath. */
@@ -213,7 +232,10 @@ function composeConfig(envPath: string) {
   // A clean environment: Compose prefers the caller's variables to the .env file.
   const home = tempDir('home');
   const clean = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, DOCKER_CONFIG: home };
-  return run(bin, ['--project-directory', NUC, '-f', join(NUC, 'compose.yaml'), '--env-file', envPath, 'config', '--format', 'json'], { env: clean, cwd: home });
+  return run(bin, ['--project-directory', NUC, '-f', join(NUC, 'compose.yaml'), '--env-file', envPath, 'config', '--format', 'json'], {
+    env: clean,
+    cwd: home,
+  });
 }
 
 /** compose.yaml as `docker compose config` resolves it, with a .env from make-env.sh. */
@@ -321,7 +343,10 @@ test('the topics service creates both topics with their settings, retrying while
   };
   const runInit = (failCreates: number) => {
     writeFileSync(log, '');
-    stub('kafka-topics.sh', `if [[ "$*" == *--create* ]]; then n=$(grep -c -- --create "${log}"); [ "$n" -gt ${failCreates} ] || { echo "only 2 broker(s) are registered" >&2; exit 1; }; fi`);
+    stub(
+      'kafka-topics.sh',
+      `if [[ "$*" == *--create* ]]; then n=$(grep -c -- --create "${log}"); [ "$n" -gt ${failCreates} ] || { echo "only 2 broker(s) are registered" >&2; exit 1; }; fi`,
+    );
     stub('kafka-configs.sh', 'exit 0');
     stub('sleep', 'exit 0');
     // stdin not a socket: else Debian's bash reads /etc/bash.bashrc as for ssh.
@@ -329,13 +354,20 @@ test('the topics service creates both topics with their settings, retrying while
       env: { PATH: `${bin}:${process.env.PATH ?? ''}`, BOOTSTRAP: String(topics.environment?.BOOTSTRAP) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return { ...r, calls: readFileSync(log, 'utf8').trim().split('\n').filter((line) => !line.startsWith('sleep ')) };
+    return {
+      ...r,
+      calls: readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('sleep ')),
+    };
   };
 
   const servers = '--bootstrap-server broker0:19092,broker1:19092,broker2:19092';
   const create = (topic: string, configs: string[]) =>
     `kafka-topics.sh ${servers} --create --if-not-exists --topic ${topic} --partitions 3 --replication-factor 3 ${configs.map((c) => `--config ${c}`).join(' ')}`;
-  const alter = (topic: string, configs: string[]) => `kafka-configs.sh ${servers} --alter --entity-type topics --entity-name ${topic} --add-config ${configs.join(',')}`;
+  const alter = (topic: string, configs: string[]) =>
+    `kafka-configs.sh ${servers} --alter --entity-type topics --entity-name ${topic} --add-config ${configs.join(',')}`;
   const resource = ['min.insync.replicas=2', 'message.timestamp.type=LogAppendTime'];
   const dlq = ['min.insync.replicas=2'];
   const ok = runInit(2);
@@ -511,7 +543,11 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
   writeFileSync(join(dir, 'tower-sink.service'), unit.replace(/^ExecStart=\S+/m, 'ExecStart=/bin/true'));
   const verify = run('systemd-analyze', ['verify', join(dir, 'tower-sink.service')]);
   assert.equal(verify.status, 0, `systemd-analyze verify failed:\n${verify.stdout}${verify.stderr}`);
-  assert.deepEqual(`${verify.stdout}${verify.stderr}`.split('\n').filter((line) => /tower-sink/.test(line)), [], 'systemd-analyze verify warned');
+  assert.deepEqual(
+    `${verify.stdout}${verify.stderr}`.split('\n').filter((line) => /tower-sink/.test(line)),
+    [],
+    'systemd-analyze verify warned',
+  );
 
   const exposure = (path: string) => {
     const r = run('systemd-analyze', ['security', '--offline=yes', '--no-pager', path]);
@@ -523,7 +559,15 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
   const agent = exposure(join(ROOT, 'deploy/pi/tower-agent.service'));
   t.diagnostic(`systemd-analyze security: tower-sink.service exposure ${sink} (tower-agent.service ${agent})`);
   assert.ok(sink <= agent && sink <= 2.0, `tower-sink.service exposure ${sink} is worse than tower-agent.service's ${agent} or above 2.0`);
-  for (const line of ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=always', 'LoadCredential=v1-password:/etc/tower/v1-password']) {
+  for (const line of [
+    'DynamicUser=yes',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'Restart=always',
+    'LoadCredential=v1-password:/etc/tower/v1-password',
+  ]) {
     assert.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `tower-sink.service lacks ${line}`);
   }
   assert.match(unit, /^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX$/m);
@@ -535,10 +579,7 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
   // shipped sink.yaml, parse as the sink reads them: v1 writes with the password from the file.
   const creds = tempDir('creds');
   writeFileSync(join(creds, 'v1-password'), 'from-the-credential-file\n');
-  const args = execStart[2]
-    ?.replaceAll('%d', creds)
-    .replace('/etc/tower/sink.yaml', join(NUC, 'sink.yaml'))
-    .split(' ') as string[];
+  const args = execStart[2]?.replaceAll('%d', creds).replace('/etc/tower/sink.yaml', join(NUC, 'sink.yaml')).split(' ') as string[];
   const saved = { ...process.env };
   for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
   try {
@@ -546,7 +587,14 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
     assert.equal(command, 'run');
     const options = sinkOptions(argv);
     assert.deepEqual(options.brokers, ['nuc:9090', 'nuc:9091', 'nuc:9092']);
-    assert.deepEqual(options.influx, { api: 'v1', url: 'http://localhost:8086', db: 'Labs', rp: 'autogen', user: 'tower', password: 'from-the-credential-file' });
+    assert.deepEqual(options.influx, {
+      api: 'v1',
+      url: 'http://localhost:8086',
+      db: 'Labs',
+      rp: 'autogen',
+      user: 'tower',
+      password: 'from-the-credential-file',
+    });
     assert.equal(options.metricsPort, 9464);
   } finally {
     Object.assign(process.env, saved);

@@ -4,21 +4,11 @@
 // uninstall.sh call goes through `installer()`, which insists on --root.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { agentOptions, parseAgentArgs } from '../../src/agent/cli.js';
 import { scratchDirs } from './scratch.js';
 
@@ -79,8 +69,7 @@ function installer(name: 'install.sh' | 'uninstall.sh', args: string[], expectSt
   return r;
 }
 
-const install = (root: string, dist: string, ...more: string[]) =>
-  installer('install.sh', ['--root', root, '--dist', dist, '--machine', 'aarch64', ...more]);
+const install = (root: string, dist: string, ...more: string[]) => installer('install.sh', ['--root', root, '--dist', dist, '--machine', 'aarch64', ...more]);
 
 /** Every file, directory and link under root: content, mode and mtime. */
 function snapshot(root: string, withTimes = false): Record<string, string> {
@@ -102,8 +91,7 @@ function snapshot(root: string, withTimes = false): Record<string, string> {
 }
 
 const read = (root: string, path: string) => readFileSync(join(root, path), 'utf8');
-const linesNaming = (hosts: string, name: string) =>
-  hosts.split('\n').filter((line) => (line.split('#')[0] ?? '').trim().split(/\s+/).slice(1).includes(name));
+const linesNaming = (hosts: string, name: string) => hosts.split('\n').filter((line) => (line.split('#')[0] ?? '').trim().split(/\s+/).slice(1).includes(name));
 
 test('install picks the executable for the machine: arm64, armv7l, else the bundle with a node wrapper', () => {
   const dist = fakeDist();
@@ -356,7 +344,10 @@ function descendants(pid: number): { pid: number; cmd: string }[] {
 }
 
 /** The busy loops (`sh -c "while true; do :; done"`) under `pid`. */
-const loopsUnder = (pid: number) => descendants(pid).filter((p) => p.cmd === `sh -c ${LOOP}`).map((p) => p.pid);
+const loopsUnder = (pid: number) =>
+  descendants(pid)
+    .filter((p) => p.cmd === `sh -c ${LOOP}`)
+    .map((p) => p.pid);
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -437,7 +428,11 @@ test('load-test.sh 2 burns CPU in sh loops when no Docker engine answers, and st
   t.diagnostic(`load-test.sh 2 --workers 2: ${cpu.toFixed(2)} s of CPU in ${ms} ms`);
   assert.ok(cpu >= 0.5, `only ${cpu} s of CPU in 2 s with 2 workers`);
   assert.deepEqual(loops.filter(alive), [], 'no loop may outlive the script');
-  assert.deepEqual(everything.filter((p) => alive(p.pid)), [], 'nothing it started may outlive it');
+  assert.deepEqual(
+    everything.filter((p) => alive(p.pid)),
+    [],
+    'nothing it started may outlive it',
+  );
 });
 
 test('load-test.sh stops every loop at once on SIGTERM', async (t) => {
@@ -459,7 +454,11 @@ test('load-test.sh stops every loop at once on SIGTERM', async (t) => {
   assert.ok(ms < 31_000 && Date.now() - sent < 2000, `took ${Date.now() - sent} ms to stop after SIGTERM`);
   assert.match(out, /terminated/);
   assert.deepEqual(loops.filter(alive), [], 'the loop must die with the script');
-  assert.deepEqual(everything.filter((p) => alive(p.pid)), [], 'nothing it started may outlive it (the sleep neither)');
+  assert.deepEqual(
+    everything.filter((p) => alive(p.pid)),
+    [],
+    'nothing it started may outlive it (the sleep neither)',
+  );
 });
 
 test('load-test.sh runs busybox in Docker when an engine answers, and removes the containers', async (t) => {
@@ -476,7 +475,10 @@ test('load-test.sh runs busybox in Docker when an engine answers, and removes th
   const names = runs.map((r) => (/--name (\S+)/.exec(r) as RegExpExecArray)[1] as string).sort();
   for (const [i, name] of names.entries()) assert.match(name, new RegExp(`^tower-load-\\d+-${i + 1}$`));
   for (const r of runs) assert.match(r, new RegExp(`^\\d+ run --rm --name tower-load-\\d+-\\d busybox timeout 3 sh -c ${LOOP.replace(/[;:]/g, '\\$&')}$`));
-  assert.ok(calls.some((c) => c.endsWith(` rm -f ${names.join(' ')}`)), `no docker rm -f ${names.join(' ')} in:\n${calls.join('\n')}`);
+  assert.ok(
+    calls.some((c) => c.endsWith(` rm -f ${names.join(' ')}`)),
+    `no docker rm -f ${names.join(' ')} in:\n${calls.join('\n')}`,
+  );
   // The attached `docker run` clients are gone too.
   for (const r of runs) assert.equal(alive(Number(r.split(' ')[0])), false, `docker client ${r} still runs`);
   assert.match(out, /a Docker engine answers: 2 x docker run --rm --name tower-load-\d+-N busybox/);

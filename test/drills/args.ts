@@ -34,8 +34,12 @@ export function parseDrillArgs(argv: string[]): DrillArgs {
   if (!Number.isInteger(agents) || agents < 1) throw new DrillUsageError(`--agents must be a whole number ≥ 1, got ${values.agents}\n${USAGE}`);
   const all = Object.keys(DRILL_NAMES) as DrillId[];
   if (values.only === undefined) return { agents, only: all };
-  const asked = values.only.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const asked = values.only
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = asked.filter((id) => !all.includes(id as DrillId));
-  if (asked.length === 0 || unknown.length > 0) throw new DrillUsageError(`--only takes drill letters among ${all.join(',')}, got ${JSON.stringify(values.only)}\n${USAGE}`);
+  if (asked.length === 0 || unknown.length > 0)
+    throw new DrillUsageError(`--only takes drill letters among ${all.join(',')}, got ${JSON.stringify(values.only)}\n${USAGE}`);
   return { agents, only: all.filter((id) => asked.includes(id)) };
 }

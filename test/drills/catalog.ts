@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { countStored, readStored, reconcile } from '../../support/fleet/index.js';
-import type { DrillId } from './args.js';
-import { burstLetters, topicEnds } from './deadLetters.js';
 import { killBroker, leaderOf, produceBurst, startBroker, startInflux, stopInflux } from '../../support/faults.js';
+import { countStored, readStored, reconcile } from '../../support/fleet/index.js';
 import { hostileBurst } from '../../support/hostile.js';
 import { NetnsPi, newestPoint } from '../../support/netnsPi.js';
 import type { Stack } from '../../support/stack.js';
+import type { DrillId } from './args.js';
+import { burstLetters, topicEnds } from './deadLetters.js';
 import { type DrillStream, sleep } from './stream.js';
 import { type Check, type Reconciled, reconcileCounts } from './verdict.js';
 
@@ -110,7 +110,10 @@ function sinksKilled(ctx: DrillContext): DrillSpec {
       second.kill('SIGKILL');
       await sleep(FAULT_MS.noSink);
       ctx.progress('restarting both sinks');
-      return faultSince(started, Promise.all([first.restart(), second.restart()]).then(() => undefined));
+      return faultSince(
+        started,
+        Promise.all([first.restart(), second.restart()]).then(() => undefined),
+      );
     },
     account: async (stream) => ({
       ...none,
@@ -164,7 +167,11 @@ function piLinkCut(ctx: DrillContext): DrillSpec {
         parts: [reconcileCounts(totals.sent, stored)],
         checks: [
           { name: 'Pi agent ran throughout', ok: aliveThroughout, detail: 'tower-agent in the namespace exited during the drill' },
-          { name: 'Pi samples accounted for', ok: totals.sampled === totals.sent + totals.spooled, detail: `sampled ${totals.sampled} ≠ sent ${totals.sent} + spooled ${totals.spooled}` },
+          {
+            name: 'Pi samples accounted for',
+            ok: totals.sampled === totals.sent + totals.spooled,
+            detail: `sampled ${totals.sampled} ≠ sent ${totals.sent} + spooled ${totals.spooled}`,
+          },
         ],
         figures: { pi: host, piSampled: totals.sampled, piSent: totals.sent, piStored: stored, piUnsentAtStop: totals.spooled },
       };
@@ -205,7 +212,11 @@ function hostileBurstDrill(ctx: DrillContext): DrillSpec {
         checks: [
           { name: 'every bad message dead-lettered', ok: letters.found === sent.bad, detail: `${letters.found} of ${sent.bad} in resource.dlq` },
           { name: 'every dead letter has a reason', ok: letters.withoutReason === 0, detail: `${letters.withoutReason} without a reason` },
-          { name: 'sinks never crashed', ok: crashed.length === 0, detail: `sink(s) ${crashed.map((s) => s.index + 1).join(', ')} exited, restarted or logged a crash` },
+          {
+            name: 'sinks never crashed',
+            ok: crashed.length === 0,
+            detail: `sink(s) ${crashed.map((s) => s.index + 1).join(', ')} exited, restarted or logged a crash`,
+          },
         ],
         figures: { seed, burst: BURST_SIZE, malformed: sent.bad, hostileGood: good.sent, deadLetters: letters.found, reasons: letters.reasons },
       };

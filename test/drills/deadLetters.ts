@@ -26,7 +26,14 @@ export interface BurstLetters {
  * Reads `topic` from `from` until `expected` dead letters of `burstId` are
  * there or `timeoutMs` passes.
  */
-export async function burstLetters(kafka: Kafka, topic: string, from: Map<number, string>, burstId: string, expected: number, timeoutMs: number): Promise<BurstLetters> {
+export async function burstLetters(
+  kafka: Kafka,
+  topic: string,
+  from: Map<number, string>,
+  burstId: string,
+  expected: number,
+  timeoutMs: number,
+): Promise<BurstLetters> {
   const consumer = kafka.consumer({ groupId: `tower-drills-dlq-${burstId}`, maxWaitTimeInMs: 200 });
   const result: BurstLetters = { found: 0, withoutReason: 0, reasons: [] };
   const kinds = new Set<string>();

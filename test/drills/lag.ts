@@ -2,7 +2,6 @@ import type { Admin, Kafka } from 'kafkajs';
 import { withTimeout } from '../../src/kafka/doctor.js';
 import { groupLag } from '../../src/kafka/lag.js';
 
-
 /**
  * Reads a consumer group's lag on a topic: messages on the brokers that the
  * group has not committed past. NaN when the brokers do not answer in time

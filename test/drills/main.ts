@@ -11,15 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DrillUsageError, parseDrillArgs } from './args.js';
 import { repairStackSync } from '../../support/faults.js';
+import { benchKafka } from '../../support/fleet/index.js';
 import { killPisSync } from '../../support/netnsPi.js';
-import { type DrillLine, runDrill } from './runDrill.js';
+import { REPO_ROOT } from '../../support/services.js';
 import { loadStack } from '../../support/stack.js';
+import { DrillUsageError, parseDrillArgs } from './args.js';
+import { type DrillLine, runDrill } from './runDrill.js';
 import { killStreamsSync } from './stream.js';
 import { summarize } from './verdict.js';
-import { benchKafka } from '../../support/fleet/index.js';
-import { REPO_ROOT } from '../../support/services.js';
 
 /** Longest one drill may take before the whole run is abandoned, ms. */
 const DRILL_BUDGET_MS = 7 * 60_000;
@@ -41,7 +41,9 @@ async function main(): Promise<number> {
     if (!existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing; run npm run build (npm run drills does)`);
   }
   const stack = loadStack();
-  progress(`stack ${stack.stateDir}: brokers ${stack.services.brokers.join(',')}, InfluxDB ${stack.services.influx.url}; these services WILL be stopped and restarted`);
+  progress(
+    `stack ${stack.stateDir}: brokers ${stack.services.brokers.join(',')}, InfluxDB ${stack.services.influx.url}; these services WILL be stopped and restarted`,
+  );
   const bail = (why: string, code: number) => {
     progress(`${why}: putting the stack back together and exiting`);
     killStreamsSync();
@@ -49,7 +51,10 @@ async function main(): Promise<number> {
     for (const problem of repairStackSync(stack)) progress(problem);
     process.exit(code);
   };
-  const watchdog = setTimeout(() => bail(`the drills ran over their ${(DRILL_BUDGET_MS * args.only.length) / 60_000} min budget`, 1), DRILL_BUDGET_MS * args.only.length + 60_000);
+  const watchdog = setTimeout(
+    () => bail(`the drills ran over their ${(DRILL_BUDGET_MS * args.only.length) / 60_000} min budget`, 1),
+    DRILL_BUDGET_MS * args.only.length + 60_000,
+  );
   process.once('SIGINT', () => bail('interrupted', 130));
   process.once('SIGTERM', () => bail('terminated', 143));
 
@@ -70,7 +75,9 @@ async function main(): Promise<number> {
   const summary = summarize(lines.map((l) => ({ drill: l.drill, pass: l.verdict === 'PASS' })));
   const totals = { sent: sum(lines, 'sent'), stored: sum(lines, 'stored'), lost: sum(lines, 'lost'), extra: sum(lines, 'extra') };
   const slowest = Math.max(...lines.map((l) => l.recovery_s ?? Number.POSITIVE_INFINITY));
-  process.stdout.write(`${JSON.stringify({ ...summary, agents: args.agents, ...totals, slowest_recovery_s: slowest, minutes: Math.round((Date.now() - started) / 6_000) / 10 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...summary, agents: args.agents, ...totals, slowest_recovery_s: slowest, minutes: Math.round((Date.now() - started) / 6_000) / 10 })}\n`,
+  );
   return summary.verdict === 'PASS' ? 0 : 1;
 }
 

@@ -1,7 +1,7 @@
 import { DRILL_NAMES, type DrillId } from './args.js';
 import { type Accounting, DRILLS, type DrillContext, type Fault } from './catalog.js';
 import { DrillStream } from './stream.js';
-import { type DrillMeasurement, type DrillReport, combine, judge, peakBacklog } from './verdict.js';
+import { combine, type DrillMeasurement, type DrillReport, judge, peakBacklog } from './verdict.js';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
 
@@ -51,7 +51,9 @@ export async function runDrill(id: DrillId, ctx: DrillContext, tag: string): Pro
       lag_when_watch_ended: whenWatchEnded.lag,
       spooled_when_watch_ended: whenWatchEnded.spooled,
       unreadable_looks: during.unreadable,
-      duplicates: fleet.duplicates, lostExamples: fleet.lostExamples, extraExamples: fleet.extraExamples,
+      duplicates: fleet.duplicates,
+      lostExamples: fleet.lostExamples,
+      extraExamples: fleet.extraExamples,
       ...extra.figures,
     };
     return toLine({ drill: id, name: DRILL_NAMES[id], ...measurement, ...judge(measurement) }, ctx.agents, fault, steady, figures);

@@ -2,17 +2,17 @@ import type { Kafka } from 'kafkajs';
 import {
   type Fleet,
   type Reconciliation,
-  type SinkHandle,
   readStored,
   reconcile,
+  type SinkHandle,
   startFleet,
   startGroupAtEnd,
   startSinks,
   stopSinks,
   waitForGroup,
 } from '../../support/fleet/index.js';
-import { LagProbe } from './lag.js';
 import type { Stack } from '../../support/stack.js';
+import { LagProbe } from './lag.js';
 import { type BacklogObservation, doneWatching, recoveryMs, steadyBacklog } from './verdict.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +82,9 @@ export class DrillStream {
     await startGroupAtEnd(kafka, this.group, 'resource');
     this.sinks = startSinks(this.options.sinks ?? 2, { topic: 'resource', group: this.group, env: stack.services.env });
     if (!(await waitForGroup(kafka, this.group, this.sinks.length, 60_000))) {
-      throw new DrillError(`the ${this.sinks.length} sinks did not join group ${this.group} within 60 s:\n${this.sinks.map((s) => s.output().slice(-800)).join('\n')}`);
+      throw new DrillError(
+        `the ${this.sinks.length} sinks did not join group ${this.group} within 60 s:\n${this.sinks.map((s) => s.output().slice(-800)).join('\n')}`,
+      );
     }
     this.fleet = await startFleet({ agents, brokers: stack.services.brokers, hostPrefix: this.hostPrefix });
     this.watcher = this.watch();

@@ -112,7 +112,14 @@ export function recoveryMs(faultEndMs: number, observations: BacklogObservation[
 }
 
 /** Whether the watcher has seen enough to stop: recovered (and held), or past its deadline. */
-export function doneWatching(faultEndMs: number, observations: BacklogObservation[], threshold: number, holdMs: number, nowMs: number, watchMs: number): boolean {
+export function doneWatching(
+  faultEndMs: number,
+  observations: BacklogObservation[],
+  threshold: number,
+  holdMs: number,
+  nowMs: number,
+  watchMs: number,
+): boolean {
   return recoveryMs(faultEndMs, observations, threshold, holdMs) !== undefined || nowMs - faultEndMs >= watchMs;
 }
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeSample, HEADER_ENCODING, ENCODING_MSGPACK, type Sample } from '../../src/schema/sample.js';
+import { decodeSample, ENCODING_MSGPACK, HEADER_ENCODING, type Sample } from '../../src/schema/sample.js';
 import { readEnvFile } from '../../support/services.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,15 +75,10 @@ interface Result {
 
 function run(command: string, args: string[], timeoutMs: number): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: work, env: programEnv(), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
+    execFile(command, args, { cwd: work, env: programEnv(), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
   });
 }
 
@@ -114,9 +109,7 @@ function brokers(): string {
     if (found) return found;
   }
   if (process.env.TOWER_BROKERS) return process.env.TOWER_BROKERS;
-  throw new Error(
-    `no TOWER_BROKERS in ${state}/kafka.env: start Kafka with 'bash scripts/services/kafka.sh install && bash scripts/services/kafka.sh start'`,
-  );
+  throw new Error(`no TOWER_BROKERS in ${state}/kafka.env: start Kafka with 'bash scripts/services/kafka.sh install && bash scripts/services/kafka.sh start'`);
 }
 
 interface Delivered {

@@ -10,8 +10,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { memAvailableNowKb, type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import {
   type Cell,
   type ChronografSource,
@@ -23,7 +24,6 @@ import {
   renderInterval,
   renderMetaQuery,
 } from '../support/chronografResources.js';
-import { type Program, memAvailableNowKb, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { createTopic, env, kafka, startSink, unique } from './sinkHarness.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/services/chronograf.sh', import.meta.url));
@@ -119,7 +119,9 @@ async function stopPrograms(programs: Program[]): Promise<void> {
   for (const [n, code] of codes.entries()) assert.equal(code, 0, `program exited with ${code}:\n${programs[n]?.output()}`);
 }
 
-test("Chronograf loads the lab's source and Tower dashboard, and every cell shows the test host's samples", { timeout: INSTALL_TIMEOUT_MS + 5 * 60_000 }, async () => {
+test("Chronograf loads the lab's source and Tower dashboard, and every cell shows the test host's samples", {
+  timeout: INSTALL_TIMEOUT_MS + 5 * 60_000,
+}, async () => {
   // A fresh machine builds Chronograf here (minutes); later runs find it cached.
   await chronografScript(['install'], {}, INSTALL_TIMEOUT_MS);
 
@@ -131,7 +133,9 @@ test("Chronograf loads the lab's source and Tower dashboard, and every cell show
   let chronografStarted = false;
   try {
     programs.push(startSink(topic, 'resource.dlq', unique('g-chronograf')));
-    programs.push(startProgram('agent', ['run', '--host', host, '--topic', topic, '--spool-dir', join(work, 'spool')], env, withThermalZone(join(work, 'thermal'))));
+    programs.push(
+      startProgram('agent', ['run', '--host', host, '--topic', topic, '--spool-dir', join(work, 'spool')], env, withThermalZone(join(work, 'thermal'))),
+    );
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;

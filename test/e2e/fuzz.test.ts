@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { DLQ_HEADERS } from '../../src/consumer/pipeline/deadLetters.js';
 import { sampleHeaders } from '../../src/schema/sample.js';
-import { HOSTILE, prng } from '../../support/hostile.js';
 import { v1Query, waitFor } from '../../support/harness.js';
-import { type OutgoingMessage, createTopic, env, produce, readAll, startSink, unique } from './sinkHarness.js';
+import { HOSTILE, prng } from '../../support/hostile.js';
+import { createTopic, env, type OutgoingMessage, produce, readAll, startSink, unique } from './sinkHarness.js';
 
 test('10,000 random and hostile messages: every good one lands exactly as sent, every bad one is dead-lettered with a reason', async () => {
   const seed = Number(process.env.TOWER_FUZZ_SEED ?? randomBytes(4).readUInt32LE(0));
@@ -24,7 +24,11 @@ test('10,000 random and hostile messages: every good one lands exactly as sent, 
     if (random() < 0.7) {
       const host = `${prefix}-${pick(HOSTILE)}${Math.floor(random() * 50)}${pick(HOSTILE)}`;
       const cpu = Math.round(random() * 10_000) / 100;
-      messages.push({ key: host, value: Buffer.from(encode({ v: 1, host, time, fields: { CPU_Usage: cpu, memory: Math.floor(random() * 4e6) } })), headers: sampleHeaders() });
+      messages.push({
+        key: host,
+        value: Buffer.from(encode({ v: 1, host, time, fields: { CPU_Usage: cpu, memory: Math.floor(random() * 4e6) } })),
+        headers: sampleHeaders(),
+      });
       good.set(`${host}@${time}`, cpu);
     } else {
       messages.push(badMessage(random, pick, prefix, time));
@@ -67,7 +71,11 @@ function badMessage(random: () => number, pick: <T>(list: T[]) => T, prefix: str
     case 2:
       return { key: 'x', value: Buffer.from(encode({ v: 1, host: `${prefix}-nl\nlabs,host=evil CPU_Usage=1`, time, fields: { CPU_Usage: 1 } })), headers };
     case 3:
-      return { key: 'x', value: Buffer.from(encode({ v: 1, host: `${prefix}-nan`, time, fields: { CPU_Usage: Number.NaN, memory: Number.POSITIVE_INFINITY } })), headers };
+      return {
+        key: 'x',
+        value: Buffer.from(encode({ v: 1, host: `${prefix}-nan`, time, fields: { CPU_Usage: Number.NaN, memory: Number.POSITIVE_INFINITY } })),
+        headers,
+      };
     case 4:
       return { key: 'x', value: Buffer.from(encode({ v: 1, host: '', time, fields: { CPU_Usage: 1 } })), headers };
     case 5:

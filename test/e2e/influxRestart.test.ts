@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { sleep, waitFor } from '../../support/harness.js';
 import { countPoints, createTopic, produce, startSink, towerMessage, unique } from './sinkHarness.js';
 

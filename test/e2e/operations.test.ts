@@ -20,7 +20,10 @@ let libfaketime = '';
 before(() => {
   execFileSync('bash', [join(root, 'scripts/apt-ensure.sh'), 'faketime'], { stdio: 'inherit' });
   // Preloaded directly rather than through the `faketime` wrapper, which would not pass SIGTERM on to the agent.
-  libfaketime = execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8' }).split('\n').find((f) => f.endsWith('/libfaketime.so.1')) ?? '';
+  libfaketime =
+    execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8' })
+      .split('\n')
+      .find((f) => f.endsWith('/libfaketime.so.1')) ?? '';
   assert.ok(libfaketime, 'libfaketime.so.1 not found in the libfaketime package');
   scratch = mkdtempSync(join(tmpdir(), 'tower-ops-'));
 });
@@ -91,11 +94,12 @@ test('an agent whose clock is 3 h behind (libfaketime): points land at broker ti
   const topic = await createTopic('t-ops');
   const host = unique('faketime');
   const [agentPort, sinkPort] = [await freePort(), await freePort()];
-  const agent = startProgram(
-    'agent',
-    ['run', '--topic', topic, '--host', host, '--spool-dir', join(scratch, 'spool'), '--metrics-port', String(agentPort)],
-    { ...env, LD_PRELOAD: libfaketime, FAKETIME: `-${CLOCK_SHIFT_MS / 1000}s`, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
-  );
+  const agent = startProgram('agent', ['run', '--topic', topic, '--host', host, '--spool-dir', join(scratch, 'spool'), '--metrics-port', String(agentPort)], {
+    ...env,
+    LD_PRELOAD: libfaketime,
+    FAKETIME: `-${CLOCK_SHIFT_MS / 1000}s`,
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  });
   const sink = startSink(topic, 'resource.dlq', unique('g'), ['--metrics-port', String(sinkPort)]);
   try {
     const rows = await waitFor('4 points', 60_000, async () => {

@@ -130,7 +130,11 @@ async function readKeyed(kafka: Kafka, from: Offsets, key: string, min: number, 
   } finally {
     await within(15_000, 'consumer disconnect', consumer.disconnect()).catch(() => undefined);
     const admin: Admin = kafka.admin();
-    await within(15_000, 'delete the test group', admin.connect().then(() => admin.deleteGroups([groupId])))
+    await within(
+      15_000,
+      'delete the test group',
+      admin.connect().then(() => admin.deleteGroups([groupId])),
+    )
       .catch(() => undefined)
       .finally(() => admin.disconnect());
   }
@@ -217,12 +221,7 @@ function ensureBuilt(): void {
   const entry = join(root, 'dist', 'agent', 'main.js');
   const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
   const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-      ),
-    );
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
   if (newest(join(root, 'src')) <= built) return;
   const out = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   assert.equal(out.status, 0, `npm run build failed:\n${out.stdout}${out.stderr}`);

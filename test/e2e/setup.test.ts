@@ -100,13 +100,18 @@ before(async () => {
   influxd = spawn(
     INFLUXD,
     [
-      '--http-bind-address', url.slice('http://'.length),
-      '--bolt-path', join(dir, 'influxd.bolt'),
-      '--sqlite-path', join(dir, 'influxd.sqlite'),
-      '--engine-path', join(dir, 'engine'),
+      '--http-bind-address',
+      url.slice('http://'.length),
+      '--bolt-path',
+      join(dir, 'influxd.bolt'),
+      '--sqlite-path',
+      join(dir, 'influxd.sqlite'),
+      '--engine-path',
+      join(dir, 'engine'),
       '--reporting-disabled',
       '--ui-disabled',
-      '--log-level', 'warn',
+      '--log-level',
+      'warn',
     ],
     { cwd: dir, env: { PATH: process.env.PATH ?? '', INFLUXD_CONFIG_PATH: dir }, stdio: ['ignore', log, log] },
   );
@@ -206,7 +211,12 @@ test('a mapping of the v1 database to another bucket is reported, not repointed'
   const before = await storedDbrps();
   const run = setup(['--v1-db', 'Other']);
   assert.equal(run.code, 1, run.stdout);
-  assert.match(run.stderr, new RegExp(`Other/autogen is mapped to bucket ID ${other} already; setup does not repoint it\\. Delete that mapping \\(influx v1 dbrp delete --id \\w+\\) or choose another --v1-db`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `Other/autogen is mapped to bucket ID ${other} already; setup does not repoint it\\. Delete that mapping \\(influx v1 dbrp delete --id \\w+\\) or choose another --v1-db`,
+    ),
+  );
   assert.doesNotMatch(run.stdout, /created|updated/);
   assert.deepEqual(await storedDbrps(), before);
 });
@@ -226,6 +236,9 @@ test('a wrong token exits 1 with a clear message and changes nothing', TIMEOUT, 
   const run = setup([], { TOWER_INFLUX_TOKEN: wrong });
   assert.equal(run.code, 1, run.stdout);
   assert.equal(run.stdout, '');
-  assert.match(run.stderr, /^tower-sink setup: InfluxDB at http:\/\/127\.0\.0\.1:\d+ refused the token \(HTTP 401 on GET \/api\/v2\/orgs\): set TOWER_INFLUX_TOKEN or --influx-token-file/);
+  assert.match(
+    run.stderr,
+    /^tower-sink setup: InfluxDB at http:\/\/127\.0\.0\.1:\d+ refused the token \(HTTP 401 on GET \/api\/v2\/orgs\): set TOWER_INFLUX_TOKEN or --influx-token-file/,
+  );
   assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
 });

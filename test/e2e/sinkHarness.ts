@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, Partitioners, logLevel } from 'kafkajs';
+import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { resourceTopicSpec } from '../../src/kafka/topics.js';
 import { retryRetriable } from '../../src/retry/retriable.js';
-import { SCHEMA_VERSION, type Sample, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
+import { encodeSample, type Sample, SCHEMA_VERSION, sampleHeaders } from '../../src/schema/sample.js';
 import { type Program, startProgram, v1Query } from '../../support/harness.js';
 import { servicesEnv } from '../../support/services.js';
 
@@ -44,7 +44,11 @@ export function towerMessage(host: string, time: number, fields: Record<string, 
 
 /** Starts tower-sink on a test topic with its own group and dead-letter topic. */
 export function startSink(topic: string, dlqTopic: string, group: string, extra: string[] = [], envOverride: Record<string, string> = {}): Program {
-  return startProgram('consumer', ['run', '--topic', topic, '--dlq-topic', dlqTopic, '--group', group, ...extra], { ...env, TOWER_LOG_LEVEL: 'info', ...envOverride });
+  return startProgram('consumer', ['run', '--topic', topic, '--dlq-topic', dlqTopic, '--group', group, ...extra], {
+    ...env,
+    TOWER_LOG_LEVEL: 'info',
+    ...envOverride,
+  });
 }
 
 /** Distinct points per host whose tag starts with `prefix`. */

@@ -37,7 +37,10 @@ function startPiAgent(host: string, spoolDir: string): Program {
 }
 
 function finalLog(agent: Program): { sampled: number; sent: number; spooled: number } {
-  const line = agent.output().split('\n').find((l) => l.includes('"agent stopped"'));
+  const line = agent
+    .output()
+    .split('\n')
+    .find((l) => l.includes('"agent stopped"'));
   assert.ok(line, `agent did not log its stop:\n${agent.output()}`);
   return JSON.parse(line);
 }
@@ -58,7 +61,10 @@ test('a missing hosts line gives one clear error naming the line to add, and del
   try {
     await waitFor('the hosts-file error', 60_000, async () => (agent.output().includes(`<NUC_IP> ${nucHost}`) ? true : undefined));
     await sleep(8_000);
-    const errors = agent.output().split('\n').filter((l) => l.includes('"level":50'));
+    const errors = agent
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"level":50'));
     const hostsErrors = errors.filter((l) => l.includes(`add the line \\"<NUC_IP> ${nucHost}\\" to /etc/hosts`));
     assert.equal(hostsErrors.length, 1, `expected one hosts error:\n${errors.join('\n')}`);
     assert.ok(errors.length <= 2, `the log is flooded with errors:\n${errors.join('\n')}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Program, sleep, startProgram } from '../../support/harness.js';
 import { servicesEnv } from '../../support/services.js';
 import { unique } from './sinkHarness.js';
@@ -28,7 +28,9 @@ after(async () => {
 
 function runVerify(): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), ...verifyArgs], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), ...verifyArgs], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     child.stderr.on('data', (c: Buffer) => (stdout += c));

@@ -100,7 +100,9 @@ export function renderResourceTemplate(text: string, env: Record<string, string 
       throw new ResourceTemplateError(`${name} is not set: Chronograf skips the whole file (missingkey=error); set it in Chronograf's environment`);
     }
     if (MANGLED.test(value)) {
-      throw new ResourceTemplateError(`${name} contains one of & ' " < > + \\ or a control character, which Chronograf's html/template loader would rewrite; choose a value without them`);
+      throw new ResourceTemplateError(
+        `${name} contains one of & ' " < > + \\ or a control character, which Chronograf's html/template loader would rewrite; choose a value without them`,
+      );
     }
     return value;
   });
@@ -150,13 +152,32 @@ class Problems {
 
 const str = (v: unknown) => typeof v === 'string';
 const bool = (v: unknown) => typeof v === 'boolean';
-const oneOf = (...options: string[]) => (v: unknown) => typeof v === 'string' && options.includes(v);
+const oneOf =
+  (...options: string[]) =>
+  (v: unknown) =>
+    typeof v === 'string' && options.includes(v);
 
 /** chronograf.Source: `id` is `json:"id,string"`, so a string holding an integer. */
 export function sourceProblems(value: unknown): string[] {
   const p = new Problems();
   if (!isObject(value)) return ['source: not a JSON object'];
-  const known = ['id', 'name', 'type', 'username', 'password', 'sharedSecret', 'url', 'metaUrl', 'insecureSkipVerify', 'default', 'telegraf', 'organization', 'role', 'defaultRP', 'version'];
+  const known = [
+    'id',
+    'name',
+    'type',
+    'username',
+    'password',
+    'sharedSecret',
+    'url',
+    'metaUrl',
+    'insecureSkipVerify',
+    'default',
+    'telegraf',
+    'organization',
+    'role',
+    'defaultRP',
+    'version',
+  ];
   p.keys('source', value, known);
   p.check('source', value, 'id', (v) => typeof v === 'string' && /^\d+$/.test(v), 'an integer in a string');
   p.check('source', value, 'name', (v) => str(v) && v !== '', 'a non-empty string');
@@ -170,7 +191,20 @@ export function sourceProblems(value: unknown): string[] {
 }
 
 /** The UI's CellType enum (ui/src/types/dashboards.ts). */
-const CELL_TYPES = ['line', 'line-stacked', 'line-stepplot', 'bar', 'line-plus-single-stat', 'single-stat', 'gauge', 'table', 'alerts', 'news', 'guide', 'note'];
+const CELL_TYPES = [
+  'line',
+  'line-stacked',
+  'line-stepplot',
+  'bar',
+  'line-plus-single-stat',
+  'single-stat',
+  'gauge',
+  'table',
+  'alerts',
+  'news',
+  'guide',
+  'note',
+];
 const TEMPLATE_TYPES = ['constant', 'csv', 'fieldKeys', 'tagKeys', 'tagValues', 'measurements', 'databases', 'map', 'influxql', 'text', 'flux'];
 const TEMPLATE_VALUE_TYPES = ['csv', 'map', 'fieldKey', 'tagKey', 'tagValue', 'measurement', 'database', 'constant', 'influxql', 'flux'];
 const META_QUERY_TEMPLATES = ['tagKeys', 'tagValues', 'fieldKeys', 'measurements', 'databases', 'influxql'];
@@ -180,7 +214,13 @@ export function dashboardProblems(value: unknown): string[] {
   const p = new Problems();
   if (!isObject(value)) return ['dashboard: not a JSON object'];
   p.keys('dashboard', value, ['id', 'name', 'organization', 'cells', 'templates']);
-  p.check('dashboard', value, 'id', (v) => (isInt(v) && (v as number) > 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'a positive integer (or one in a string)');
+  p.check(
+    'dashboard',
+    value,
+    'id',
+    (v) => (isInt(v) && (v as number) > 0) || (typeof v === 'string' && /^\d+$/.test(v)),
+    'a positive integer (or one in a string)',
+  );
   p.check('dashboard', value, 'name', (v) => str(v) && v !== '', 'a non-empty string');
   p.check('dashboard', value, 'organization', (v) => v === 'default', '"default"');
   p.check('dashboard', value, 'cells', Array.isArray, 'an array');
@@ -198,7 +238,25 @@ export function dashboardProblems(value: unknown): string[] {
 
 function cellProblems(p: Problems, path: string, cell: unknown): void {
   if (!isObject(cell)) return p.add(path, 'not an object');
-  const known = ['i', 'x', 'y', 'w', 'h', 'name', 'queries', 'axes', 'type', 'colors', 'legend', 'tableOptions', 'fieldOptions', 'timeFormat', 'decimalPlaces', 'note', 'noteVisibility'];
+  const known = [
+    'i',
+    'x',
+    'y',
+    'w',
+    'h',
+    'name',
+    'queries',
+    'axes',
+    'type',
+    'colors',
+    'legend',
+    'tableOptions',
+    'fieldOptions',
+    'timeFormat',
+    'decimalPlaces',
+    'note',
+    'noteVisibility',
+  ];
   p.keys(path, cell, known);
   p.check(path, cell, 'i', (v) => str(v) && v !== '', 'a non-empty string');
   for (const key of ['x', 'y']) p.check(path, cell, key, (v) => isInt(v) && (v as number) >= 0, 'an integer ≥ 0');
@@ -280,7 +338,11 @@ export interface RenderOptions {
 
 /** A cell's InfluxQL with its template variables replaced the way the UI does, all but :interval:. */
 export function renderCellQuery(query: string, options: RenderOptions): string {
-  let text = query.split(':dashboardTime:').join(options.lower).split(':upperDashboardTime:').join(options.upper ?? 'now()');
+  let text = query
+    .split(':dashboardTime:')
+    .join(options.lower)
+    .split(':upperDashboardTime:')
+    .join(options.upper ?? 'now()');
   for (const [tempVar, value] of Object.entries(options.tagValues ?? {})) text = text.split(tempVar).join(`'${value}'`);
   return text;
 }

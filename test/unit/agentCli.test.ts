@@ -42,7 +42,7 @@ test('precedence: flags > TOWER_* environment > config file > defaults', async (
   assert.equal(fromFlags.host, 'flag-host');
 });
 
-test('unrelated TOWER_* variables, such as the sink\'s token, do not upset the agent', async () => {
+test("unrelated TOWER_* variables, such as the sink's token, do not upset the agent", async () => {
   const options = await optionsFor(['run'], { TOWER_INFLUX_TOKEN: 'secret', TOWER_V1_PASSWORD: 'pw' });
   assert.equal(options.topic, 'resource');
 });

@@ -7,9 +7,9 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   type Dashboard,
+  dashboardProblems,
   RESOURCES_DIR,
   ResourceTemplateError,
-  dashboardProblems,
   readDashboard,
   readResource,
   readSource,
@@ -48,11 +48,14 @@ test('tower.src keeps its secrets out of the file: both are placeholders', () =>
 });
 
 test('without TOWER_V1_PASSWORD Chronograf would skip tower.src, and the error says what to set', () => {
-  assert.throws(() => readSource({ TOWER_INFLUX_URL: COMPOSE_ENV.TOWER_INFLUX_URL }), (err: unknown) => {
-    assert.ok(err instanceof ResourceTemplateError);
-    assert.match(err.message, /TOWER_V1_PASSWORD is not set/);
-    return true;
-  });
+  assert.throws(
+    () => readSource({ TOWER_INFLUX_URL: COMPOSE_ENV.TOWER_INFLUX_URL }),
+    (err: unknown) => {
+      assert.ok(err instanceof ResourceTemplateError);
+      assert.match(err.message, /TOWER_V1_PASSWORD is not set/);
+      return true;
+    },
+  );
 });
 
 test('values that html/template would rewrite are refused rather than loaded mangled', () => {
@@ -129,10 +132,23 @@ test('the shape check finds what Chronograf would reject or silently drop', () =
   cell.queryies = [];
   (broken.templates[0] as unknown as Record<string, unknown>).type = 'hostnames';
   const problems = dashboardProblems(broken).join('\n');
-  for (const expected of ['axes.z: only axes x, y and y2', 'axes.z.base', 'axes.z.scale', 'colors[0].type', 'colors[0].hex', 'legend', 'queries: expected a non-empty array', 'queryies: not a field Chronograf reads', 'templates[0].type']) {
+  for (const expected of [
+    'axes.z: only axes x, y and y2',
+    'axes.z.base',
+    'axes.z.scale',
+    'colors[0].type',
+    'colors[0].hex',
+    'legend',
+    'queries: expected a non-empty array',
+    'queryies: not a field Chronograf reads',
+    'templates[0].type',
+  ]) {
     assert.ok(problems.includes(expected), `expected a problem about ${expected}; got:\n${problems}`);
   }
-  assert.match(sourceProblems({ id: 7, name: 'x', type: 'influxdb', url: 'nuc:8086', organization: '' }).join('\n'), /id: expected an integer in a string[\s\S]*type[\s\S]*url[\s\S]*organization/);
+  assert.match(
+    sourceProblems({ id: 7, name: 'x', type: 'influxdb', url: 'nuc:8086', organization: '' }).join('\n'),
+    /id: expected an integer in a string[\s\S]*type[\s\S]*url[\s\S]*organization/,
+  );
 });
 
 test('queries are rendered the way the UI does: range constants as is, tag values quoted, :interval: = range / 360', () => {

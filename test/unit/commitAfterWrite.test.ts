@@ -12,8 +12,16 @@ import { encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 // make goes into one event list, so the tests can check the order.
 
 const now = Date.now();
-const message = (offset: number, value: Buffer, headers: IHeaders): KafkaMessage => ({ key: Buffer.from('pi-1'), value, headers, timestamp: String(now), offset: String(offset), attributes: 0 });
-const sample = (offset: number) => message(offset, Buffer.from(encodeSample({ v: 1, host: 'pi-1', time: now - 10_000 + offset, fields: { CPU_Usage: offset } })), sampleHeaders());
+const message = (offset: number, value: Buffer, headers: IHeaders): KafkaMessage => ({
+  key: Buffer.from('pi-1'),
+  value,
+  headers,
+  timestamp: String(now),
+  offset: String(offset),
+  attributes: 0,
+});
+const sample = (offset: number) =>
+  message(offset, Buffer.from(encodeSample({ v: 1, host: 'pi-1', time: now - 10_000 + offset, fields: { CPU_Usage: offset } })), sampleHeaders());
 const garbage = (offset: number) => message(offset, Buffer.from('not a sample'), {});
 
 interface Fake {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ScheduleError, nextRunAfter, parseSchedule } from '../../src/agent/cronTimes.js';
+import { fileURLToPath } from 'node:url';
+import { nextRunAfter, parseSchedule, ScheduleError } from '../../src/agent/cronTimes.js';
 import { EXPRESSIONS } from './cronOracle.js';
 
 const ORACLE = fileURLToPath(new URL('./cronOracle.ts', import.meta.url));
@@ -63,7 +63,10 @@ test('a daylight-saving change: the skipped hour does not run, the repeated hour
 });
 
 test('a bad expression is a ScheduleError that quotes node-cron and shows a good one', () => {
-  assert.throws(() => parseSchedule('61 * * * * *'), (err: Error) => err instanceof ScheduleError && /61 is a invalid expression for second/.test(err.message) && /"\* \* \* \* \* \*"/.test(err.message));
+  assert.throws(
+    () => parseSchedule('61 * * * * *'),
+    (err: Error) => err instanceof ScheduleError && /61 is a invalid expression for second/.test(err.message) && /"\* \* \* \* \* \*"/.test(err.message),
+  );
   assert.throws(() => parseSchedule('every second'), ScheduleError);
   assert.throws(() => parseSchedule('0 0 0 29 2 1', at('2026-12-01T10:00:00Z')), /matches no time in the next eight years/);
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { type DecodeOptions, type IncomingMessage, decodeMessage, saneTime, spreadCorrectedTimes } from '../../src/consumer/pipeline/decode.js';
+import { type DecodeOptions, decodeMessage, type IncomingMessage, saneTime, spreadCorrectedTimes } from '../../src/consumer/pipeline/decode.js';
 import { legacyTime, parseLegacyMessage } from '../../src/consumer/pipeline/legacy.js';
-import { SCHEMA_VERSION, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
+import { encodeSample, SCHEMA_VERSION, sampleHeaders } from '../../src/schema/sample.js';
 
 const options: DecodeOptions = { measurement: 'labs', region: 'GIST', defaultHost: 'Labs', maxSkewMs: 5 * 60_000 };
 const now = 1732512000000;
@@ -30,11 +30,25 @@ test('a bad field in a Tower sample is rejected alone', () => {
   assert.equal(decoded.kind, 'point');
   if (decoded.kind !== 'point') return;
   assert.deepEqual(decoded.point.fields, { CPU_Usage: 5 });
-  assert.deepEqual(decoded.rejected.map((r) => r.field), ['memory']);
+  assert.deepEqual(
+    decoded.rejected.map((r) => r.field),
+    ['memory'],
+  );
 });
 
-test('the lab\'s legacy JSON maps to the lab\'s field names, with numbers sent as strings', () => {
-  const legacy = JSON.stringify({ free_ram: '3391548', cpu_load: '0.06', tx_bytes: 10, rx_bytes: 20, tx_drops: 0, rx_drops: 1, tx_errors: 0, rx_errors: 2, disk_util: '41.5', time: now / 1000 });
+test("the lab's legacy JSON maps to the lab's field names, with numbers sent as strings", () => {
+  const legacy = JSON.stringify({
+    free_ram: '3391548',
+    cpu_load: '0.06',
+    tx_bytes: 10,
+    rx_bytes: 20,
+    tx_drops: 0,
+    rx_drops: 1,
+    tx_errors: 0,
+    rx_errors: 2,
+    disk_util: '41.5',
+    time: now / 1000,
+  });
   const decoded = decodeMessage(message(Buffer.from(legacy), { key: Buffer.from('raspberrypi') }), options);
   assert.equal(decoded.kind, 'point');
   if (decoded.kind !== 'point') return;
@@ -57,7 +71,10 @@ test('a legacy field that is not a number is rejected alone; the rest is kept', 
   assert.equal(decoded.kind, 'point');
   if (decoded.kind !== 'point') return;
   assert.deepEqual(decoded.point.fields, { CPU_Usage: 0.5 });
-  assert.deepEqual(decoded.rejected.map((r) => r.field), ['free_ram']);
+  assert.deepEqual(
+    decoded.rejected.map((r) => r.field),
+    ['free_ram'],
+  );
 });
 
 test('messages that cannot become a point say why', () => {
@@ -77,11 +94,11 @@ test('messages that cannot become a point say why', () => {
   }
 });
 
-test('the doctor\'s probe message is recognised and skipped', () => {
+test("the doctor's probe message is recognised and skipped", () => {
   assert.deepEqual(decodeMessage(message(Buffer.from('tower-agent doctor'), { headers: { 'tower-encoding': 'probe' } }), options), { kind: 'probe' });
 });
 
-test('a sample stamped far from the broker\'s time gets the broker\'s time and keeps its own as a field', () => {
+test("a sample stamped far from the broker's time gets the broker's time and keeps its own as a field", () => {
   const decoded = decodeMessage(towerMessage({ CPU_Usage: 1 }, 0), options);
   assert.equal(decoded.kind, 'point');
   if (decoded.kind !== 'point') return;
@@ -93,7 +110,8 @@ test('a sample stamped far from the broker\'s time gets the broker\'s time and k
 });
 
 test('legacy times in s, ms, µs, ns and ISO 8601 all become ms', () => {
-  for (const value of [now / 1000, now, now * 1000, now * 1e6, String(now / 1000), new Date(now).toISOString()]) assert.equal(legacyTime(value), now, String(value));
+  for (const value of [now / 1000, now, now * 1000, now * 1e6, String(now / 1000), new Date(now).toISOString()])
+    assert.equal(legacyTime(value), now, String(value));
   assert.equal(legacyTime('yesterday'), undefined);
   assert.equal(parseLegacyMessage('{"cpu_load": 1, "time": "soon"}').rejected[0]?.field, 'time');
 });

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Delivery } from '../../src/agent/delivery.js';
-import { backoffMs } from '../../src/retry/backoff.js';
 import type { RecordSender } from '../../src/agent/producer.js';
 import { Spool } from '../../src/agent/spool.js';
+import { backoffMs } from '../../src/retry/backoff.js';
 
 /** A sender that refuses while `down` is true and records what it accepted. */
 class SwitchableSender implements RecordSender {
@@ -45,7 +45,10 @@ test('samples enqueued during an outage are sent in order once the sender recove
   sender.down = false;
   for (let n = 21; n <= 25; n += 1) enqueue(n);
   await until('backlog sent', () => sender.accepted.length === 26);
-  assert.deepEqual(sender.accepted, Array.from({ length: 26 }, (_, n) => `s${n}`));
+  assert.deepEqual(
+    sender.accepted,
+    Array.from({ length: 26 }, (_, n) => `s${n}`),
+  );
   assert.equal(delivery.stats.sent, 26);
   assert.equal(spool.length, 0);
   await delivery.stop(1_000);

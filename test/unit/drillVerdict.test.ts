@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DrillUsageError, parseDrillArgs } from '../drills/args.js';
-import { BURST_HEADER, hostileBurst } from '../../support/hostile.js';
 import { decodeSample } from '../../src/schema/sample.js';
+import { BURST_HEADER, hostileBurst } from '../../support/hostile.js';
+import { DrillUsageError, parseDrillArgs } from '../drills/args.js';
 import {
   type BacklogObservation,
-  type DrillMeasurement,
   combine,
+  type DrillMeasurement,
   doneWatching,
   judge,
   peakBacklog,
@@ -97,8 +97,20 @@ test('watching stops once recovery held, or at the deadline', () => {
 });
 
 test('the summary passes only when every drill ran and passed', () => {
-  assert.deepEqual(summarize([{ drill: 'a', pass: true }, { drill: 'b', pass: true }]), { summary: true, verdict: 'PASS', passed: ['a', 'b'], failed: [] });
-  assert.equal(summarize([{ drill: 'a', pass: true }, { drill: 'b', pass: false }]).verdict, 'FAIL');
+  assert.deepEqual(
+    summarize([
+      { drill: 'a', pass: true },
+      { drill: 'b', pass: true },
+    ]),
+    { summary: true, verdict: 'PASS', passed: ['a', 'b'], failed: [] },
+  );
+  assert.equal(
+    summarize([
+      { drill: 'a', pass: true },
+      { drill: 'b', pass: false },
+    ]).verdict,
+    'FAIL',
+  );
   assert.equal(summarize([]).verdict, 'FAIL');
 });
 

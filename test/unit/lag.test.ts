@@ -9,7 +9,14 @@ const ends = [
 ];
 
 test('lag is what lies between the committed offset and the end, summed over partitions', () => {
-  assert.equal(groupLag(ends, [{ partition: 0, offset: '90' }, { partition: 1, offset: '50' }, { partition: 2, offset: '7' }]), 10);
+  assert.equal(
+    groupLag(ends, [
+      { partition: 0, offset: '90' },
+      { partition: 1, offset: '50' },
+      { partition: 2, offset: '7' },
+    ]),
+    10,
+  );
 });
 
 test('a partition never committed counts from its lowest offset', () => {
@@ -17,6 +24,16 @@ test('a partition never committed counts from its lowest offset', () => {
 });
 
 test('a floor (where the group started) is counted from when it is later', () => {
-  assert.equal(groupLag(ends, [], new Map([[0, 95], [1, 40]])), 5 + 10 + 0);
+  assert.equal(
+    groupLag(
+      ends,
+      [],
+      new Map([
+        [0, 95],
+        [1, 40],
+      ]),
+    ),
+    5 + 10 + 0,
+  );
   assert.equal(groupLag(ends, [{ partition: 0, offset: '98' }], new Map([[0, 95]])), 2 + 50);
 });

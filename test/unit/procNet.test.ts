@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { choosePrimaryInterface, defaultRouteInterface, netDevCounters, parseNetDev } from '../../src/collector/procNet.js';
+import { diskUsedPercent } from '../../src/collector/disk.js';
 import { parseLoad1 } from '../../src/collector/procLoadavg.js';
+import { choosePrimaryInterface, defaultRouteInterface, netDevCounters, parseNetDev } from '../../src/collector/procNet.js';
 import { ProcParseError } from '../../src/collector/procStat.js';
 import { parseThermalMilliC } from '../../src/collector/thermal.js';
-import { diskUsedPercent } from '../../src/collector/disk.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/proc/pi4/${name}`, import.meta.url), 'utf8');
 
-test('parseNetDev maps a Raspberry Pi\'s wlan0 columns to the lab\'s field names', () => {
+test("parseNetDev maps a Raspberry Pi's wlan0 columns to the lab's field names", () => {
   const wlan0 = parseNetDev(fixture('net/dev')).get('wlan0');
   assert.deepEqual(wlan0, { rx: 193847261, rxError: 3, rx_dropped: 17, tx: 28374651, txError: 1, tx_dropped: 4 });
 });
@@ -19,7 +19,10 @@ test('parseNetDev rejects a truncated interface line', () => {
 });
 
 test('netDevCounters reads one interface as parseNetDev reads them all, on a Pi and on this machine', () => {
-  for (const [machine, text] of [['pi4', fixture('net/dev')], ['this machine', readFileSync('/proc/net/dev', 'utf8')]] as const) {
+  for (const [machine, text] of [
+    ['pi4', fixture('net/dev')],
+    ['this machine', readFileSync('/proc/net/dev', 'utf8')],
+  ] as const) {
     const all = parseNetDev(text);
     assert.ok(all.size >= 2, machine);
     for (const [name, counters] of all) assert.deepEqual(netDevCounters(text, name), counters, `${machine} ${name}`);
@@ -37,7 +40,7 @@ test('netDevCounters rejects a truncated line of the interface it reads', () => 
   assert.throws(() => netDevCounters('  eth0: 1 2 3\n', 'eth0'), ProcParseError);
 });
 
-test('the primary interface is the default route\'s, else the first that is not loopback', () => {
+test("the primary interface is the default route's, else the first that is not loopback", () => {
   const route = fixture('net/route');
   assert.equal(defaultRouteInterface(route), 'wlan0');
   assert.equal(choosePrimaryInterface(['lo', 'eth0', 'wlan0'], route), 'wlan0');

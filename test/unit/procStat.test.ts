@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ProcParseError, cpuUsagePercent, parseProcStat } from '../../src/collector/procStat.js';
+import { cpuUsagePercent, ProcParseError, parseProcStat } from '../../src/collector/procStat.js';
 
 const piStat = readFileSync(new URL('../fixtures/proc/pi4/stat', import.meta.url), 'utf8');
 

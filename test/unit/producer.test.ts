@@ -3,14 +3,27 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CompressionTypes } from 'kafkajs';
 import { COMPRESS_FROM_BYTES, compressionFor } from '../../src/agent/producer.js';
-import { SCHEMA_VERSION, encodeSample } from '../../src/schema/sample.js';
+import { encodeSample, SCHEMA_VERSION } from '../../src/schema/sample.js';
 
 const sample = (time: number) =>
   encodeSample({
     v: SCHEMA_VERSION,
     host: 'raspberrypi',
     time,
-    fields: { CPU_Usage: 3.5, memory: 3_612_344, mem_used_percent: 9.1, load1: 0.12, tx: 123_456_789, rx: 987_654_321, tx_dropped: 0, rx_dropped: 0, txError: 0, rxError: 0, disk: 41.3, temp: 48.7 },
+    fields: {
+      CPU_Usage: 3.5,
+      memory: 3_612_344,
+      mem_used_percent: 9.1,
+      load1: 0.12,
+      tx: 123_456_789,
+      rx: 987_654_321,
+      tx_dropped: 0,
+      rx_dropped: 0,
+      txError: 0,
+      rxError: 0,
+      disk: 41.3,
+      temp: 48.7,
+    },
   });
 
 test('a lone live sample is sent uncompressed: gzip would make it bigger', () => {

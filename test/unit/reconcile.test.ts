@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeLogs, reconcile } from '../../support/fleet/reconcile.js';
 import { parseCpuMs, parseListeningInodes, parseMachineTicks, parseSchedstatNs, readThreadsCpuMs } from '../../support/fleet/procstat.js';
+import { mergeLogs, reconcile } from '../../support/fleet/reconcile.js';
 import { percentile } from '../../support/fleet/summary.js';
 
 const log = (entries: Record<string, number[]>) => new Map(Object.entries(entries));

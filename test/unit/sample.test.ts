@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { SCHEMA_VERSION, type Sample, SchemaError, decodeSample, encodeSample, sampleHeaders } from '../../src/schema/sample.js';
+import { decodeSample, encodeSample, type Sample, SCHEMA_VERSION, SchemaError, sampleHeaders } from '../../src/schema/sample.js';
 
 const sample: Sample = { v: SCHEMA_VERSION, host: 'pi-1', time: 1732512000123, fields: { CPU_Usage: 12.5, memory: 3391548 } };
 

@@ -8,7 +8,7 @@ import { Sampler } from '../../src/collector/sampler.js';
 
 const fixtureDir = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
 
-test('Sampler reads a Raspberry Pi\'s /proc and /sys into the lab\'s fields', async () => {
+test("Sampler reads a Raspberry Pi's /proc and /sys into the lab's fields", async () => {
   const proc = mkdtempSync(join(tmpdir(), 'tower-proc-'));
   cpSync(fixtureDir('proc/pi4'), proc, { recursive: true });
   writeFileSync(join(proc, 'stat'), 'cpu  100 0 100 800 0 0 0 0 0 0\n');
@@ -39,7 +39,7 @@ test('Sampler leaves temp out on a board without a thermal zone', async () => {
   assert.equal((await sampler.sample()).temp, undefined);
 });
 
-test('Sampler reads this machine\'s /proc and reports values in range', async () => {
+test("Sampler reads this machine's /proc and reports values in range", async () => {
   const sampler = new Sampler();
   await sampler.prime();
   const fields = await sampler.sample();

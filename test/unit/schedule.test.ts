@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type TickerClock, startTicker } from '../../src/agent/schedule.js';
+import { startTicker, type TickerClock } from '../../src/agent/schedule.js';
 
 /**
  * A wall clock and a monotonic timer queue that tests move by hand: `advance`
@@ -58,7 +58,10 @@ function everySecond() {
 test('every second on the second: one run per second, none missed', async () => {
   const { clock, runs, ticker } = everySecond();
   await clock.advance(3_000);
-  assert.deepEqual(runs.map((t) => t - START), [750, 1_750, 2_750]);
+  assert.deepEqual(
+    runs.map((t) => t - START),
+    [750, 1_750, 2_750],
+  );
   assert.equal(ticker.missed, 0);
   await ticker.stop();
   await clock.advance(3_000);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/cli.js';
 import { setupOptions } from '../../src/consumer/cli.js';
-import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from '../../src/consumer/setup/setupPlan.js';
+import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from '../../src/consumer/setup/setupPlan.js';
 import type { DbrpMapping, V1Authorization } from '../../src/influx/admin.js';
 
 const want: SetupTarget = { orgID: 'org1', bucketID: 'labs1', bucket: 'Labs', db: 'Labs', rp: 'autogen', user: 'tower' };
@@ -102,7 +102,10 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       v1User: 'tower',
       v1PasswordFile: file('password', password),
     });
-    assert.throws(() => setupOptions(argv('short')), (err: unknown) => err instanceof ConfigError && /8 to 72 bytes long, got 5/.test(err.message));
+    assert.throws(
+      () => setupOptions(argv('short')),
+      (err: unknown) => err instanceof ConfigError && /8 to 72 bytes long, got 5/.test(err.message),
+    );
     assert.throws(() => setupOptions(argv('é'.repeat(37))), /got 74/);
     assert.deepEqual(setupOptions(argv('eight888\n')), {
       url: 'http://127.0.0.1:8086',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -24,7 +24,10 @@ test('records come out in the order they went in, across segments', () => {
   const spool = new Spool(tempDir(), { segmentBytes: 64 });
   spool.append(range(0, 50).map(record));
   assert.equal(spool.length, 50);
-  assert.deepEqual(drain(spool), range(0, 50).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    drain(spool),
+    range(0, 50).map((n) => `sample-${n}`),
+  );
   assert.equal(spool.length, 0);
 });
 
@@ -38,7 +41,10 @@ test('a reopened spool keeps what was not acknowledged and nothing that was', ()
   first.ack(batch.next);
   const again = new Spool(dir, { segmentBytes: 64 });
   assert.equal(again.length, 20 - sent);
-  assert.deepEqual(drain(again), range(sent, 20).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    drain(again),
+    range(sent, 20).map((n) => `sample-${n}`),
+  );
   assert.equal(new Spool(dir).length, 0);
 });
 
@@ -60,7 +66,10 @@ test('a full spool drops the oldest records, counts them, and keeps the newest i
   assert.ok(spool.dropped > 0);
   assert.equal(spool.dropped + spool.length, 100);
   const kept = drain(spool);
-  assert.deepEqual(kept, range(100 - kept.length, 100).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    kept,
+    range(100 - kept.length, 100).map((n) => `sample-${n}`),
+  );
 });
 
 test('SIGKILL loses nothing that append had returned from', async () => {
@@ -91,7 +100,10 @@ test('SIGKILL loses nothing that append had returned from', async () => {
   assert.ok(reported >= 2000, `child stopped early after ${reported + 1} appends`);
   const kept = drain(new Spool(dir, { segmentBytes: 4096 }));
   assert.ok(kept.length >= reported + 1, `kept ${kept.length}, child had appended ${reported + 1}`);
-  assert.deepEqual(kept, range(0, kept.length).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    kept,
+    range(0, kept.length).map((n) => `sample-${n}`),
+  );
 });
 
 test('an acknowledgement in the middle of a segment survives a reopen', () => {
@@ -101,7 +113,10 @@ test('an acknowledgement in the middle of a segment survives a reopen', () => {
   first.ack(first.peek(3).next);
   const again = new Spool(dir);
   assert.equal(again.length, 7);
-  assert.deepEqual(drain(again), range(3, 10).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    drain(again),
+    range(3, 10).map((n) => `sample-${n}`),
+  );
 });
 
 test('appending and sending one at a time keeps order and deletes sent segments', () => {
@@ -114,7 +129,10 @@ test('appending and sending one at a time keeps order and deletes sent segments'
     sent.push(...text(batch.records));
     spool.ack(batch.next);
   }
-  assert.deepEqual(sent, range(0, 60).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    sent,
+    range(0, 60).map((n) => `sample-${n}`),
+  );
   assert.equal(spool.length, 0);
   assert.ok(readdirSync(dir).filter((name) => name.endsWith('.seg')).length <= 2);
 });
@@ -128,5 +146,8 @@ test('a head position that is not a record boundary (a torn write) re-sends the 
   const head = readdirSync(dir).find((name) => name === 'head') as string;
   const [seq] = readFileSync(join(dir, head), 'utf8').trim().split(' ');
   writeFileSync(join(dir, head), `${seq} 3\n`);
-  assert.deepEqual(drain(new Spool(dir)), range(0, 5).map((n) => `sample-${n}`));
+  assert.deepEqual(
+    drain(new Spool(dir)),
+    range(0, 5).map((n) => `sample-${n}`),
+  );
 });

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import {
-  DEAD_LETTER_TOPIC,
-  LAB_TOPICS,
-  RESOURCE_TOPIC,
   alterTopicCommand,
   configList,
   createTopicCommand,
+  DEAD_LETTER_TOPIC,
+  LAB_TOPICS,
+  RESOURCE_TOPIC,
   resourceTopicSpec,
   topicMismatches,
 } from '../../src/kafka/topics.js';

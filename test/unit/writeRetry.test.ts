@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InfluxError as InfluxWriteError, parseRetryAfter } from '../../src/influx/request.js';
 import { InfluxConfigError, WriteAbandoned, writeWithRetry } from '../../src/consumer/pipeline/writeRetry.js';
+import { InfluxError as InfluxWriteError, parseRetryAfter } from '../../src/influx/request.js';
 
 /** Plays back a list of answers, one per write call, and records what each call carried. */
 function scriptedWrite(answers: (Error | 'ok')[]) {
@@ -38,7 +38,11 @@ test('Retry-After is honoured in seconds', async () => {
 });
 
 test('401, 403 and 404 stop with an error that names the setting to fix', async () => {
-  for (const [status, setting] of [[401, /TOWER_INFLUX_TOKEN/], [403, /write permission/], [404, /--influx-bucket/]] as const) {
+  for (const [status, setting] of [
+    [401, /TOWER_INFLUX_TOKEN/],
+    [403, /write permission/],
+    [404, /--influx-bucket/],
+  ] as const) {
     const { write } = scriptedWrite([http(status)]);
     await assert.rejects(writeWithRetry(write, ['a'], noSleep), (err: Error) => err instanceof InfluxConfigError && setting.test(err.message));
   }
@@ -52,7 +56,10 @@ test('a 400 batch is split until only the bad lines are refused; the good lines 
   };
   const lines = ['g1', 'g2', 'bad1', 'g3', 'g4', 'g5', 'bad2', 'g6'];
   const outcome = await writeWithRetry(write, lines, noSleep);
-  assert.deepEqual(outcome.rejected.map((r) => r.line), ['bad1', 'bad2']);
+  assert.deepEqual(
+    outcome.rejected.map((r) => r.line),
+    ['bad1', 'bad2'],
+  );
   assert.match(outcome.rejected[0]?.reason ?? '', /HTTP 400/);
   assert.deepEqual(written.sort(), ['g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
 });

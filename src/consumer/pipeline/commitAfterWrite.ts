@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
-import { type DecodeOptions, type Decoded, decodeMessage, spreadCorrectedTimes } from './decode.js';
+import { type Decoded, type DecodeOptions, decodeMessage, spreadCorrectedTimes } from './decode.js';
 import { toLine } from './lineProtocol.js';
 import type { SinkStats } from './stats.js';
 import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
@@ -83,12 +83,17 @@ async function writeUntilDone(prepared: Prepared, topic: string, partition: numb
   };
   const onRetry = (err: Error, attempt: number, waitMs: number) => {
     deps.stats.retries += 1;
-    if (attempt === 1 || attempt % 10 === 0) deps.logger.warn({ err: err.message, attempt, waitMs, partition }, 'InfluxDB write failed; retrying, not fetching more meanwhile');
+    if (attempt === 1 || attempt % 10 === 0)
+      deps.logger.warn({ err: err.message, attempt, waitMs, partition }, 'InfluxDB write failed; retrying, not fetching more meanwhile');
   };
   for (;;) {
     const started = Date.now();
     try {
-      const outcome = await writeWithRetry(deps.write, prepared.lines.map((l) => l.line), { keepGoing, onRetry });
+      const outcome = await writeWithRetry(
+        deps.write,
+        prepared.lines.map((l) => l.line),
+        { keepGoing, onRetry },
+      );
       deps.stats.recordWrite(Date.now() - started);
       deps.stats.written += prepared.lines.length - outcome.rejected.length;
       prepared.deadLetters.push(...refusedLetters(prepared, outcome.rejected, topic, partition));

@@ -51,7 +51,8 @@ export function parseLegacyMessage(text: string): LegacySample {
     if (number === undefined) rejected.push({ field: name, reason: `value ${JSON.stringify(value)?.slice(0, 40)} is not a number` });
     else fields[LEGACY_FIELD_NAMES[name] ?? name] = number;
   }
-  if (Object.keys(fields).length === 0) throw new LegacyFormatError(`no numeric field in legacy message${rejected.length ? ` (${rejected.map((r) => r.field).join(', ')} rejected)` : ''}`);
+  if (Object.keys(fields).length === 0)
+    throw new LegacyFormatError(`no numeric field in legacy message${rejected.length ? ` (${rejected.map((r) => r.field).join(', ')} rejected)` : ''}`);
   return { time, fields, rejected };
 }
 

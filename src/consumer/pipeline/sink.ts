@@ -1,10 +1,10 @@
 import type { Consumer } from 'kafkajs';
+import type { InfluxTarget } from '../../influx/target.js';
+import { InfluxWriter } from '../../influx/write.js';
 import { createKafka } from '../../kafka/client.js';
 import type { KafkaSecurity } from '../../kafka/security.js';
 import { settleWithin, waitForSignal } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
-import { InfluxWriter } from '../../influx/write.js';
-import type { InfluxTarget } from '../../influx/target.js';
 import { startMetricsServer } from '../../metrics/server.js';
 import { commitAfterWrite } from './commitAfterWrite.js';
 import { DeadLetterQueue } from './deadLetters.js';
@@ -101,7 +101,9 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
 
 async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: SinkStats, options: SinkOptions, logger: Logger): Promise<void> {
   const writer = new InfluxWriter(options.influx);
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'),
+  );
   consumer.on(consumer.events.CRASH, ({ payload }) =>
     logger.error({ err: payload.error.message, restart: payload.restart }, 'consumer crashed; kafkajs restarts it, uncommitted messages are fetched again'),
   );

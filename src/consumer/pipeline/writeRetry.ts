@@ -1,5 +1,5 @@
-import { backoffMs } from '../../retry/backoff.js';
 import { InfluxError } from '../../influx/request.js';
+import { backoffMs } from '../../retry/backoff.js';
 
 /** A setting is wrong (token, org, bucket, URL path): retrying cannot help until a person fixes it. */
 export class InfluxConfigError extends Error {

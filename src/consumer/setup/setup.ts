@@ -1,6 +1,6 @@
 import { InfluxAdmin } from '../../influx/admin.js';
 import { InfluxError } from '../../influx/request.js';
-import { type SetupTarget, decideDbrp, decideV1Auth, v1Permissions } from './setupPlan.js';
+import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
   /** InfluxDB base URL. Default http://localhost:8086. */
@@ -76,9 +76,17 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
   }
   const id =
     auth.kind === 'create'
-      ? (await admin.createV1Authorization({ orgID: org.id, token: user, description: `tower-sink setup: v1 user for ${db}/${rp}`, permissions: v1Permissions(target) })).id
+      ? (
+          await admin.createV1Authorization({
+            orgID: org.id,
+            token: user,
+            description: `tower-sink setup: v1 user for ${db}/${rp}`,
+            permissions: v1Permissions(target),
+          })
+        ).id
       : auth.auth.id;
   await admin.setV1Password(id, password);
-  if (!(await admin.v1LoginWorks(login))) throw new SetupError(`${userStep}: the v1 /query still refuses ${user} after its password was set; check InfluxDB's log`);
+  if (!(await admin.v1LoginWorks(login)))
+    throw new SetupError(`${userStep}: the v1 /query still refuses ${user} after its password was set; check InfluxDB's log`);
   out(`${userStep}: ${auth.kind === 'create' ? 'created' : 'updated (password set)'}`);
 }

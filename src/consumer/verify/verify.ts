@@ -1,4 +1,4 @@
-import { type Reading, queryReadings } from '../../influx/query.js';
+import { queryReadings, type Reading } from '../../influx/query.js';
 import type { InfluxTarget } from '../../influx/target.js';
 import { judgeRise, renderVerdict } from './verifyRise.js';
 
@@ -27,13 +27,21 @@ export async function runVerify(options: VerifyOptions, out: (text: string) => v
     out(`FAIL  no CPU_Usage for host "${options.host}" in the last ${options.baselineS} s: is tower-agent running there, and tower-sink writing?`);
     return false;
   }
-  out(`baseline: ${baseline.length} readings of ${options.host}; start the load now, waiting up to ${options.windowS} s for a rise of ${options.minRise} points…`);
+  out(
+    `baseline: ${baseline.length} readings of ${options.host}; start the load now, waiting up to ${options.windowS} s for a rise of ${options.minRise} points…`,
+  );
   let window: Reading[] = [];
   for (;;) {
     window = await read(start + 1);
     const verdict = judgeRise(baseline, window, options.minRise);
     if (verdict.pass || Date.now() - start >= options.windowS * 1000) {
-      out(renderVerdict(options.host, verdict, [...baseline, ...window].map((r) => r.value)));
+      out(
+        renderVerdict(
+          options.host,
+          verdict,
+          [...baseline, ...window].map((r) => r.value),
+        ),
+      );
       return verdict.pass;
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));

@@ -17,7 +17,13 @@ export interface RiseVerdict {
  */
 export function judgeRise(baseline: Reading[], window: Reading[], minRise: number): RiseVerdict {
   const base = mean(baseline.map((r) => r.value));
-  const peak = Math.max(Number.NEGATIVE_INFINITY, ...movingAverage(window.map((r) => r.value), 3));
+  const peak = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...movingAverage(
+      window.map((r) => r.value),
+      3,
+    ),
+  );
   const rise = peak - base;
   return { pass: baseline.length > 0 && Number.isFinite(peak) && rise >= minRise, baseline: base, peak, rise, minRise, readings: window.length };
 }
