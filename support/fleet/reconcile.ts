@@ -57,7 +57,10 @@ export function reconcile(sent: SentLog, stored: StoredLog, examples = 5): Recon
 /** Adds `times` of `host` to `log`. */
 export function addTimes(log: TimesByHost, host: string, times: Iterable<number>): void {
   let list = log.get(host);
-  if (!list) log.set(host, (list = []));
+  if (!list) {
+    list = [];
+    log.set(host, list);
+  }
   for (const time of times) list.push(time);
 }
 

@@ -27,7 +27,7 @@ const DRILL_BUDGET_MS = 7 * 60_000;
 const progress = (message: string) => process.stderr.write(`[drills ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseDrillArgs>;
   try {
     args = parseDrillArgs(process.argv.slice(2));
   } catch (err) {

@@ -78,7 +78,7 @@ test('tower-sink doctor: passes on the lab setup; a wrong token or bucket fails 
   assert.equal(good.code, 0, good.output);
   assert.match(good.output, /DBRP mapping: Labs\/autogen/);
 
-  const wrongToken = 'not-the-token-' + unique('t');
+  const wrongToken = `not-the-token-${unique('t')}`;
   const token = runCli('consumer', ['doctor'], { TOWER_INFLUX_TOKEN: wrongToken });
   assert.equal(token.code, 1, token.output);
   assert.match(token.output, /FAIL\s+token: HTTP 401[\s\S]*TOWER_INFLUX_TOKEN/);

@@ -226,18 +226,21 @@ export function dashboardProblems(value: unknown): string[] {
   p.check('dashboard', value, 'cells', Array.isArray, 'an array');
   p.check('dashboard', value, 'templates', Array.isArray, 'an array', false);
   const cells = Array.isArray(value.cells) ? value.cells : [];
-  cells.forEach((cell, n) => cellProblems(p, `cells[${n}]`, cell));
+  for (const [n, cell] of cells.entries()) cellProblems(p, `cells[${n}]`, cell);
   const ids = cells.filter(isObject).map((c) => c.i);
   if (new Set(ids).size !== ids.length) p.add('dashboard.cells', 'cell ids ("i") are not unique');
   const templates = Array.isArray(value.templates) ? value.templates : [];
-  templates.forEach((t, n) => templateProblems(p, `templates[${n}]`, t));
+  for (const [n, t] of templates.entries()) templateProblems(p, `templates[${n}]`, t);
   const vars = templates.filter(isObject).map((t) => t.tempVar);
   if (new Set(vars).size !== vars.length) p.add('dashboard.templates', 'a tempVar is defined twice');
   return p.list;
 }
 
 function cellProblems(p: Problems, path: string, cell: unknown): void {
-  if (!isObject(cell)) return p.add(path, 'not an object');
+  if (!isObject(cell)) {
+    p.add(path, 'not an object');
+    return;
+  }
   const known = [
     'i',
     'x',
@@ -265,17 +268,20 @@ function cellProblems(p: Problems, path: string, cell: unknown): void {
   p.check(path, cell, 'type', oneOf(...CELL_TYPES), CELL_TYPES.join(', '));
   p.check(path, cell, 'noteVisibility', oneOf('default', 'showWhenNoData'), 'default or showWhenNoData', false);
   p.check(path, cell, 'queries', (v) => Array.isArray(v) && v.length > 0, 'a non-empty array');
-  (Array.isArray(cell.queries) ? cell.queries : []).forEach((q, n) => queryProblems(p, `${path}.queries[${n}]`, q));
+  for (const [n, q] of (Array.isArray(cell.queries) ? cell.queries : []).entries()) queryProblems(p, `${path}.queries[${n}]`, q);
   p.check(path, cell, 'axes', isObject, 'an object');
   for (const [label, axis] of Object.entries(isObject(cell.axes) ? cell.axes : {})) axisProblems(p, `${path}.axes.${label}`, label, axis);
   p.check(path, cell, 'colors', Array.isArray, 'an array', false);
-  (Array.isArray(cell.colors) ? cell.colors : []).forEach((c, n) => colorProblems(p, `${path}.colors[${n}]`, c));
+  for (const [n, c] of (Array.isArray(cell.colors) ? cell.colors : []).entries()) colorProblems(p, `${path}.colors[${n}]`, c);
   p.check(path, cell, 'legend', legendOk, '{} or {type: "static", orientation: top|bottom|left|right}', false);
   p.check(path, cell, 'decimalPlaces', (v) => isObject(v) && bool(v.isEnforced) && isInt(v.digits), '{isEnforced: boolean, digits: integer}', false);
 }
 
 function queryProblems(p: Problems, path: string, query: unknown): void {
-  if (!isObject(query)) return p.add(path, 'not an object');
+  if (!isObject(query)) {
+    p.add(path, 'not an object');
+    return;
+  }
   p.keys(path, query, ['query', 'label', 'range', 'queryConfig', 'source', 'type']);
   p.check(path, query, 'query', (v) => str(v) && v.trim() !== '', 'a non-empty string');
   p.check(path, query, 'source', str, 'a string');
@@ -284,7 +290,10 @@ function queryProblems(p: Problems, path: string, query: unknown): void {
 
 function axisProblems(p: Problems, path: string, label: string, axis: unknown): void {
   if (!['x', 'y', 'y2'].includes(label)) p.add(path, 'only axes x, y and y2 exist');
-  if (!isObject(axis)) return p.add(path, 'not an object');
+  if (!isObject(axis)) {
+    p.add(path, 'not an object');
+    return;
+  }
   p.keys(path, axis, ['bounds', 'label', 'prefix', 'suffix', 'base', 'scale']);
   p.check(path, axis, 'bounds', (v) => Array.isArray(v) && v.length === 2 && v.every(str), 'two strings');
   for (const key of ['label', 'prefix', 'suffix']) p.check(path, axis, key, str, 'a string', false);
@@ -293,7 +302,10 @@ function axisProblems(p: Problems, path: string, label: string, axis: unknown): 
 }
 
 function colorProblems(p: Problems, path: string, color: unknown): void {
-  if (!isObject(color)) return p.add(path, 'not an object');
+  if (!isObject(color)) {
+    p.add(path, 'not an object');
+    return;
+  }
   p.check(path, color, 'type', oneOf('max', 'min', 'threshold', 'text', 'background', 'scale'), 'max, min, threshold, text, background or scale');
   p.check(path, color, 'hex', (v) => typeof v === 'string' && /^#[0-9A-Fa-f]{6}$/.test(v), 'a #rrggbb colour');
   for (const key of ['id', 'name', 'value']) p.check(path, color, key, str, 'a string');
@@ -306,7 +318,10 @@ function legendOk(v: unknown): boolean {
 }
 
 function templateProblems(p: Problems, path: string, template: unknown): void {
-  if (!isObject(template)) return p.add(path, 'not an object');
+  if (!isObject(template)) {
+    p.add(path, 'not an object');
+    return;
+  }
   p.keys(path, template, ['tempVar', 'values', 'id', 'type', 'label', 'query', 'sourceID']);
   p.check(path, template, 'tempVar', (v) => typeof v === 'string' && /^:[A-Za-z0-9_]+:$/.test(v), 'a name between colons, like :host:');
   p.check(path, template, 'id', (v) => str(v) && v !== '', 'a non-empty string');

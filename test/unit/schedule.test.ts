@@ -15,7 +15,11 @@ class FakeClock implements TickerClock {
   setTimer = (fn: () => void, ms: number) => {
     const timer = { at: this.mono + ms, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => void (timer.cancelled = true) };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   };
   async advance(ms: number): Promise<void> {
     const end = this.mono + ms;
@@ -81,7 +85,12 @@ test('a tick while the job still runs is skipped and counted, never stacked', as
       runs += 1;
       concurrent += 1;
       most = Math.max(most, concurrent);
-      return new Promise<void>((resolve) => (release = () => resolve(void (concurrent -= 1))));
+      return new Promise<void>((resolve) => {
+        release = () => {
+          concurrent -= 1;
+          resolve();
+        };
+      });
     },
     { clock },
   );
