@@ -1,5 +1,5 @@
-import type { ArgumentsCamelCase, InferredOptionTypes, Options } from 'yargs';
-import { ConfigError, failUsage, nonEmpty, PRECEDENCE_NOTE, shown, unknownFlags, wholeNumber } from '../cli.js';
+import type { Options } from 'yargs';
+import { ConfigError, failUsage, nonEmpty, type ParsedOptions, PRECEDENCE_NOTE, shown, unknownFlags, wholeNumber } from '../cli.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
@@ -51,9 +51,9 @@ function parser(args: string[]) {
 }
 
 /** What yargs makes of the options `run` and `doctor` take. */
-export type RunArgv = ArgumentsCamelCase<InferredOptionTypes<typeof COMMON & typeof RUN>>;
+export type RunArgv = ParsedOptions<typeof COMMON & typeof RUN>;
 /** What yargs makes of the options `sample` takes. */
-export type SampleArgv = ArgumentsCamelCase<InferredOptionTypes<typeof COMMON & typeof SAMPLE>>;
+export type SampleArgv = ParsedOptions<typeof COMMON & typeof SAMPLE>;
 
 export type ParsedAgentArgs = { command: 'run' | 'doctor'; argv: RunArgv } | { command: 'sample'; argv: SampleArgv };
 
@@ -64,7 +64,7 @@ export async function parseAgentArgs(args: string[]): Promise<ParsedAgentArgs> {
   const unknown = unknownFlags(args, Object.keys({ ...COMMON, ...(command === 'sample' ? SAMPLE : RUN) }));
   if (unknown.length > 0) failUsage(PROGRAM, `unknown option ${unknown.join(', ')}`);
   // yargs types a parser with subcommands by its top-level options only; each command's builder applied its own options above.
-  return { command, argv } as ParsedAgentArgs;
+  return { command, argv } as unknown as ParsedAgentArgs;
 }
 
 /** The schedule as given, once node-cron has accepted it and it has a next run. */
