@@ -1,6 +1,5 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
-import { createKafka } from '../kafka/client.js';
-import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
+import { type Check, checkBrokers, doctorKafka, printChecks, withTimeout } from '../kafka/doctor.js';
 import type { Logger } from '../log.js';
 import { ENCODING_PROBE, HEADER_ENCODING } from '../schema/sample.js';
 import type { AgentOptions } from './run.js';
@@ -11,19 +10,13 @@ import type { AgentOptions } from './run.js';
  * acks=all. Prints what is wrong and how to fix it; resolves to true if all passed.
  */
 export async function runDoctor(options: AgentOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
-  const kafka = createKafka({
-    brokers: options.brokers,
-    clientId: `${options.clientId}-doctor`,
-    hostsFile: options.hostsFile,
-    security: options.security,
-    logger,
-  });
+  const kafka = doctorKafka(options, logger);
   const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic });
   if (checks.every((c) => c.ok)) checks.push(await testProduce(kafka, options));
   return printChecks(checks, out);
 }
 
-async function testProduce(kafka: ReturnType<typeof createKafka>, options: AgentOptions): Promise<Check> {
+async function testProduce(kafka: Kafka, options: AgentOptions): Promise<Check> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 1 } });
   const name = `test produce to ${options.topic}`;
   try {

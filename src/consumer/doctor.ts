@@ -1,7 +1,7 @@
+import type { Kafka } from 'kafkajs';
 import { InfluxError, influxRequest } from '../influx/request.js';
 import type { InfluxTarget } from '../influx/target.js';
-import { createKafka } from '../kafka/client.js';
-import { type Check, checkBrokers, printChecks, withTimeout } from '../kafka/doctor.js';
+import { type Check, checkBrokers, doctorKafka, printChecks, withTimeout } from '../kafka/doctor.js';
 import { groupLag } from '../kafka/lag.js';
 import { RESOURCE_TOPIC } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
@@ -14,20 +14,14 @@ import type { SinkOptions } from './pipeline/sink.js';
  * is wrong and how to fix it; resolves to true if all passed.
  */
 export async function runSinkDoctor(options: SinkOptions, logger: Logger, out: (line: string) => void): Promise<boolean> {
-  const kafka = createKafka({
-    brokers: options.brokers,
-    clientId: `${options.clientId}-doctor`,
-    hostsFile: options.hostsFile,
-    security: options.security,
-    logger,
-  });
+  const kafka = doctorKafka(options, logger);
   const checks = await checkBrokers(kafka, { brokers: options.brokers, hostsFile: options.hostsFile, topic: options.topic, settings: RESOURCE_TOPIC });
   if (checks.every((c) => c.ok)) checks.push(await checkGroup(kafka, options));
   checks.push(...(await checkInflux(options.influx)));
   return printChecks(checks, out);
 }
 
-async function checkGroup(kafka: ReturnType<typeof createKafka>, options: SinkOptions): Promise<Check> {
+async function checkGroup(kafka: Kafka, options: SinkOptions): Promise<Check> {
   const admin = kafka.admin();
   const name = `consumer group ${options.group}`;
   try {

@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { pino } from 'pino';
+import type { Logger } from '../log.js';
+import { createKafka, type KafkaConnectionOptions } from './client.js';
 import { BrokerResolver } from './resolver.js';
 import { alterTopicCommand, createTopicCommand, RESOURCE_TOPIC, type TopicSettings, topicMismatches } from './topics.js';
 
@@ -25,6 +27,12 @@ export interface BrokerCheckOptions {
 const quiet = pino({ level: 'silent' });
 /** kafkajs' ConfigResourceTypes.TOPIC; its enum is not a named export Node can import from the CommonJS package. */
 const TOPIC_RESOURCE: ConfigResourceTypes.TOPIC = 2;
+
+/** The client a doctor run checks with: the program's own connection settings, under the client id `<id>-doctor`. */
+export function doctorKafka(options: Omit<KafkaConnectionOptions, 'logger'>, logger: Logger): Kafka {
+  const { brokers, clientId, hostsFile, security } = options;
+  return createKafka({ brokers, clientId: `${clientId}-doctor`, hostsFile, security, logger });
+}
 
 /** Hosts entries, TCP reach, and the topic's metadata, as the lab's Pi sees them. */
 export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): Promise<Check[]> {
