@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { Logger } from '../log.js';
 import { createKafka, type KafkaConnectionOptions } from './client.js';
 import { BrokerResolver } from './resolver.js';
-import { alterTopicCommand, createTopicCommand, RESOURCE_TOPIC, type TopicSettings, topicMismatches } from './topics.js';
+import { alterTopicCommand, configList, createTopicCommand, RESOURCE_TOPIC, type TopicSettings, topicMismatches } from './topics.js';
 
 /** One line of a doctor report. */
 export interface Check {
@@ -49,8 +49,10 @@ export async function checkBrokers(kafka: Kafka, options: BrokerCheckOptions): P
       checks.push(...(await checkEndpoint(resolver, `${b.host}:${b.port}`, options.hostsFile, timeoutMs, `broker ${b.nodeId} (advertised)`)));
     }
     const topic = await checkTopic(admin, options, timeoutMs);
-    checks.push(topic);
-    if (topic.ok && options.settings) checks.push(await checkTopicSettings(admin, options.topic, options.settings, options.brokers, timeoutMs));
+    checks.push(topic.check);
+    if (topic.replicas && options.settings) {
+      checks.push(await checkTopicSettings(admin, options.topic, options.settings, topic.replicas, options.brokers, timeoutMs));
+    }
   } catch (err) {
     checks.push({ name: 'cluster metadata', ok: false, detail: (err as Error).message, fix: BROKERS_DOWN_FIX });
   } finally {
@@ -92,51 +94,56 @@ async function checkEndpoint(resolver: BrokerResolver, endpoint: string, hostsFi
 const BROKERS_DOWN_FIX =
   'check that the brokers are up: on the NUC, docker compose ps broker0 broker1 broker2 (in deploy/nuc); for the development cluster, bash scripts/services/kafka.sh status';
 
-async function checkTopic(admin: ReturnType<Kafka['admin']>, options: BrokerCheckOptions, timeoutMs: number): Promise<Check> {
+/** The topic's leaders; when every partition has one, also each partition's replica count, for checkTopicSettings. */
+async function checkTopic(admin: ReturnType<Kafka['admin']>, options: BrokerCheckOptions, timeoutMs: number): Promise<{ check: Check; replicas?: number[] }> {
   const { topic } = options;
   try {
     const { topics } = await withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata');
     const partitions = topics[0]?.partitions ?? [];
     const leaderless = partitions.filter((p) => p.leader < 0).length;
-    if (leaderless > 0)
-      return { name: `topic ${topic}`, ok: false, detail: `${leaderless} of ${partitions.length} partitions have no leader`, fix: 'start the stopped brokers' };
-    return { name: `topic ${topic}`, ok: true, detail: `${partitions.length} partitions, replicas ${partitions.map((p) => p.replicas.length).join('/')}` };
+    if (leaderless > 0) {
+      return {
+        check: {
+          name: `topic ${topic}`,
+          ok: false,
+          detail: `${leaderless} of ${partitions.length} partitions have no leader`,
+          fix: 'start the stopped brokers',
+        },
+      };
+    }
+    const replicas = partitions.map((p) => p.replicas.length);
+    return { check: { name: `topic ${topic}`, ok: true, detail: `${partitions.length} partitions, replicas ${replicas.join('/')}` }, replicas };
   } catch (err) {
     const command = createTopicCommand(topic, options.settings ?? RESOURCE_TOPIC, options.brokers.join(','));
-    return { name: `topic ${topic}`, ok: false, detail: (err as Error).message, fix: `create it on the NUC: ${command}` };
+    return { check: { name: `topic ${topic}`, ok: false, detail: (err as Error).message, fix: `create it on the NUC: ${command}` } };
   }
 }
 
-/** The topic's partitions, replica counts and configs against SETTINGS, with the commands that fix a difference. */
+/** The topic's partitions, replica counts (REPLICAS, from checkTopic) and configs against SETTINGS, with the commands that fix a difference. */
 async function checkTopicSettings(
   admin: ReturnType<Kafka['admin']>,
   topic: string,
   settings: TopicSettings,
+  replicas: number[],
   brokers: string[],
   timeoutMs: number,
 ): Promise<Check> {
   const name = `topic ${topic} settings`;
   try {
-    const [{ topics }, described] = await Promise.all([
-      withTimeout(admin.fetchTopicMetadata({ topics: [topic] }), timeoutMs * 3, 'reading topic metadata'),
-      withTimeout(
-        admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(settings.configs) }] }),
-        timeoutMs * 3,
-        'describing the topic configs',
-      ),
-    ]);
+    const described = await withTimeout(
+      admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(settings.configs) }] }),
+      timeoutMs * 3,
+      'describing the topic configs',
+    );
     const resource = described.resources[0];
     if (resource && resource.errorCode !== 0) throw new Error(`describe configs: ${resource.errorMessage || `error code ${resource.errorCode}`}`);
     const configs = Object.fromEntries((resource?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
-    const replicas = (topics[0]?.partitions ?? []).map((p) => p.replicas.length);
     const mismatches = topicMismatches(settings, { replicas, configs });
     if (mismatches.length === 0) {
       return {
         name,
         ok: true,
-        detail: `${replicas.length} partitions, RF ${settings.replicationFactor}, ${Object.entries(settings.configs)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')}`,
+        detail: `${replicas.length} partitions, RF ${settings.replicationFactor}, ${configList(settings)}`,
       };
     }
     const bootstrap = brokers.join(',');
