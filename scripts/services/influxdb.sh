@@ -248,7 +248,6 @@ ensure_org_and_bucket() {
 # caller's shell do not reach it.
 sink_setup() {
   local main="dist/consumer/main.js" line
-  ensure_built "$main"
   if ! (
     while IFS= read -r line; do unset "$line"; done < <(compgen -e | grep '^TOWER_' || true)
     export TOWER_INFLUX_TOKEN="$ADMIN_TOKEN" TOWER_V1_PASSWORD="$V1_PASSWORD"

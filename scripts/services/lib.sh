@@ -78,9 +78,6 @@ ensure_built() {
   if ! (flock 7 && cd "$TOWER_ROOT" && npm run build) 7>"$TOWER_ROOT/node_modules/.tower-build.lock" >"$build_log" 2>&1; then
     tail -n 40 "$build_log" >&2
     rm -f "$build_log"
-    # tsc writes its output even when it reports errors: mark it stale, so
-    # that the next start builds again rather than run it.
-    for file in "$@"; do [[ ! -f "$TOWER_ROOT/$file" ]] || touch -d @0 "$TOWER_ROOT/$file"; done
     die "npm run build failed in $TOWER_ROOT (output above); fix the build, then retry"
   fi
   rm -f "$build_log"
