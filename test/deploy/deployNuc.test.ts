@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { parseSinkArgs, sinkOptions } from '../../src/consumer/cli.js';
+import { withTowerEnv } from '../support/towerEnv.js';
 import { scratchDirs } from './scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -580,9 +581,7 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
   const creds = tempDir('creds');
   writeFileSync(join(creds, 'v1-password'), 'from-the-credential-file\n');
   const args = execStart[2]?.replaceAll('%d', creds).replace('/etc/tower/sink.yaml', join(NUC, 'sink.yaml')).split(' ') as string[];
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
-  try {
+  await withTowerEnv({}, async () => {
     const { command, argv } = await parseSinkArgs(args);
     assert.equal(command, 'run');
     const options = sinkOptions(argv);
@@ -596,7 +595,5 @@ test('tower-sink.service passes systemd-analyze verify and is hardened at least 
       password: 'from-the-credential-file',
     });
     assert.equal(options.metricsPort, 9464);
-  } finally {
-    Object.assign(process.env, saved);
-  }
+  });
 });

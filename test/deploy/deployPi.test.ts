@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { agentOptions, parseAgentArgs } from '../../src/agent/cli.js';
+import { withTowerEnv } from '../support/towerEnv.js';
 import { scratchDirs } from './scratch.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/pi/', import.meta.url));
@@ -142,17 +143,13 @@ test('agent.yaml names the three brokers of --nuc-host and parses as the agent r
   const yaml = join(root, 'etc/tower/agent.yaml');
   assert.match(read(root, 'etc/tower/agent.yaml'), /^brokers: labnuc:9090,labnuc:9091,labnuc:9092$/m);
 
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
-  try {
+  await withTowerEnv({}, async () => {
     const parsed = await parseAgentArgs(['run', '--config', yaml]);
     if (parsed.command === 'sample') assert.fail('parsed as sample');
     const options = agentOptions(parsed.argv);
     assert.deepEqual(options.brokers, ['labnuc:9090', 'labnuc:9091', 'labnuc:9092']);
     assert.equal(options.topic, 'resource');
-  } finally {
-    Object.assign(process.env, saved);
-  }
+  });
 
   // An existing agent.yaml is kept (and said so) unless --force.
   writeFileSync(yaml, `${read(root, 'etc/tower/agent.yaml')}spool-max-mb: 16\n`);

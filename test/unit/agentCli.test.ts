@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { agentOptions, parseAgentArgs } from '../../src/agent/cli.js';
+import { configFile as sharedConfigFile, withTowerEnv } from '../support/towerEnv.js';
 
-async function optionsFor(args: string[], env: Record<string, string> = {}) {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
+function optionsFor(args: string[], env: Record<string, string> = {}) {
+  return withTowerEnv(env, async () => {
     const parsed = await parseAgentArgs(args);
     if (parsed.command === 'sample') assert.fail('optionsFor takes a run or doctor command line');
     return agentOptions(parsed.argv);
-  } finally {
-    for (const key of Object.keys(env)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+  });
 }
 
-const configFile = (text: string) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'tower-cfg-')), 'agent.yaml');
-  writeFileSync(path, text);
-  return path;
-};
+const configFile = (text: string) => sharedConfigFile('agent.yaml', text);
 
 test('with nothing set, the agent uses the lab defaults', async () => {
   const options = await optionsFor(['run']);

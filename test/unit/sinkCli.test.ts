@@ -1,32 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseSinkArgs, sinkOptions } from '../../src/consumer/cli.js';
+import { configFile as sharedConfigFile, withTowerEnv } from '../support/towerEnv.js';
 
 /** The sink's fetch wait for these flags and TOWER_* variables, nothing else set. */
 async function fetchWaitFor(args: string[], env: Record<string, string> = {}): Promise<number> {
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
-  Object.assign(process.env, { TOWER_INFLUX_TOKEN: 'token', ...env });
   const stderr = process.stderr.write;
   process.stderr.write = () => true;
   try {
-    const { argv } = await parseSinkArgs(['run', ...args]);
-    return sinkOptions(argv).fetchWaitMs;
+    return await withTowerEnv({ TOWER_INFLUX_TOKEN: 'token', ...env }, async () => sinkOptions((await parseSinkArgs(['run', ...args])).argv).fetchWaitMs);
   } finally {
     process.stderr.write = stderr;
-    for (const key of Object.keys(process.env)) if (key.startsWith('TOWER_')) delete process.env[key];
-    Object.assign(process.env, saved);
   }
 }
 
-const configFile = (text: string) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'tower-cfg-')), 'sink.yaml');
-  writeFileSync(path, text);
-  return path;
-};
+const configFile = (text: string) => sharedConfigFile('sink.yaml', text);
 
 test('--fetch-wait-ms sets how long a fetch waits: flag, TOWER_FETCH_WAIT_MS, config file, default 100', async () => {
   assert.equal(await fetchWaitFor([]), 100);
