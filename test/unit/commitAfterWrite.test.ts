@@ -8,8 +8,11 @@ import { SinkStats } from '../../src/consumer/pipeline/stats.js';
 import { InfluxError } from '../../src/influx/request.js';
 import { encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 
-// commitAfterWrite with fake Kafka and InfluxDB: every call the sink would
-// make goes into one event list, so the tests can check the order.
+// The unit test of commitAfterWrite's ordering alone. Its dependencies (the
+// Kafka batch calls and the InfluxDB write) are in-memory recorders that log
+// every call in one event list, so the tests can check the order. The same
+// guarantees against the real Kafka and InfluxDB servers are tested in
+// test/e2e (sink, influxRestart, fuzz) and by the drills.
 
 const now = Date.now();
 const message = (offset: number, value: Buffer, headers: IHeaders): KafkaMessage => ({
@@ -24,7 +27,7 @@ const sample = (offset: number) =>
   message(offset, Buffer.from(encodeSample({ v: 1, host: 'pi-1', time: now - 10_000 + offset, fields: { CPU_Usage: offset } })), sampleHeaders());
 const garbage = (offset: number) => message(offset, Buffer.from('not a sample'), {});
 
-interface Fake {
+interface Recorder {
   events: string[];
   payload: EachBatchPayload;
   deps: BatchDeps;
@@ -33,8 +36,8 @@ interface Fake {
   stale: boolean;
 }
 
-function fake(messages: KafkaMessage[], batchSize = 10): Fake {
-  const f: Fake = { events: [], stale: false, write: async () => undefined } as unknown as Fake;
+function recorder(messages: KafkaMessage[], batchSize = 10): Recorder {
+  const f: Recorder = { events: [], stale: false, write: async () => undefined } as unknown as Recorder;
   const batch = { topic: 'resource', partition: 0, messages, offsetLag: () => '0' } as unknown as Batch;
   f.payload = {
     batch,
@@ -66,10 +69,18 @@ function fake(messages: KafkaMessage[], batchSize = 10): Fake {
   return f;
 }
 
+/** Moves the mocked clock on by MS, a second at a time, letting what each second wakes run. */
+async function advance(ms: number): Promise<void> {
+  for (let waited = 0; waited < ms; waited += 1_000) {
+    mock.timers.tick(1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const withoutHeartbeats = (events: string[]) => events.filter((e) => e !== 'heartbeat');
 
 test('commits each chunk only after its write and its dead letters are done', async () => {
-  const f = fake([sample(0), garbage(1), sample(2), sample(3), sample(4)], 3);
+  const f = recorder([sample(0), garbage(1), sample(2), sample(3), sample(4)], 3);
   await commitAfterWrite(f.payload, f.deps);
   assert.deepEqual(withoutHeartbeats(f.events), [
     'write 2',
@@ -87,7 +98,7 @@ test('commits each chunk only after its write and its dead letters are done', as
 });
 
 test('a dead-letter send that fails commits nothing', async () => {
-  const f = fake([sample(0), garbage(1)]);
+  const f = recorder([sample(0), garbage(1)]);
   f.deps.sendDeadLetters = async () => {
     f.events.push('dead letters failed');
     throw new Error('dlq topic gone');
@@ -97,7 +108,7 @@ test('a dead-letter send that fails commits nothing', async () => {
 });
 
 test('stops at a stale batch: nothing more is written or committed once the partition is lost', async () => {
-  const f = fake([sample(0), sample(1), sample(2), sample(3)], 2);
+  const f = recorder([sample(0), sample(1), sample(2), sample(3)], 2);
   f.write = async () => {
     f.stale = true;
   };
@@ -106,7 +117,7 @@ test('stops at a stale batch: nothing more is written or committed once the part
 });
 
 test('a stale batch while InfluxDB is failing stops the retries and commits nothing', { timeout: 10_000 }, async () => {
-  const f = fake([sample(0), sample(1)]);
+  const f = recorder([sample(0), sample(1)]);
   f.write = async () => {
     f.stale = true;
     throw new InfluxError('InfluxDB answered HTTP 503', 503, '');
@@ -119,17 +130,11 @@ test('a stale batch while InfluxDB is failing stops the retries and commits noth
 test('while a setting blocks writes it waits, heartbeating, then writes again and commits', { timeout: 10_000 }, async () => {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now });
   try {
-    const f = fake([sample(0), sample(1)]);
+    const f = recorder([sample(0), sample(1)]);
     f.write = async () => {
       throw new InfluxError('InfluxDB answered HTTP 401', 401, '{"message":"unauthorized"}');
     };
     const done = commitAfterWrite(f.payload, f.deps);
-    const advance = async (ms: number) => {
-      for (let waited = 0; waited < ms; waited += 1_000) {
-        mock.timers.tick(1_000);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
     await advance(29_000);
     assert.deepEqual(withoutHeartbeats(f.events), ['write 2'], 'no second write and no commit within 30 s');
     assert.ok(f.events.filter((e) => e === 'heartbeat').length >= 29, 'keeps heartbeating while it waits');
@@ -147,13 +152,12 @@ test('while a setting blocks writes it waits, heartbeating, then writes again an
 test('a stale batch while writes are blocked stops the wait and commits nothing', { timeout: 10_000 }, async () => {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now });
   try {
-    const f = fake([sample(0), sample(1)]);
+    const f = recorder([sample(0), sample(1)]);
     f.write = async () => {
       throw new InfluxError('InfluxDB answered HTTP 404', 404, '{"message":"bucket not found"}');
     };
     const done = commitAfterWrite(f.payload, f.deps);
-    mock.timers.tick(1_000);
-    await new Promise((resolve) => setImmediate(resolve));
+    await advance(1_000);
     f.stale = true;
     mock.timers.tick(1_000);
     await done;
