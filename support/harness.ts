@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { influxQL } from '../src/influx/query.js';
 import { REPO_ROOT } from './services.js';
-
-const root = REPO_ROOT;
 
 export interface Program {
   child: ChildProcess;
@@ -13,7 +12,7 @@ export interface Program {
 
 /** Runs a built Tower program (`agent` or `consumer`) as a real process, optionally behind a prefix such as `ip netns exec pi`. */
 export function startProgram(role: 'agent' | 'consumer', args: string[], env: Record<string, string>, prefix: string[] = []): Program {
-  const argv = [...prefix, process.execPath, `${root}dist/${role}/main.js`, ...args];
+  const argv = [...prefix, process.execPath, join(REPO_ROOT, `dist/${role}/main.js`), ...args];
   const child = spawn(argv[0] as string, argv.slice(1), {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
