@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Build and run a local Chronograf 1.10 (HTTP API only) for Tower's tests.
+# Build and run a local Chronograf 1.10, web UI included, for the demo and
+# Tower's tests.
 #
 # Usage: scripts/services/chronograf.sh install
 #        scripts/services/chronograf.sh start [--port N] [--influxdb-url URL] [--resources-path DIR]
 #        scripts/services/chronograf.sh stop|status
 #
-#   install  build chronograf from the Go module proxy and cache the binary in
-#            $TOWER_CACHE_DIR/chronograf/<version>/chronograf; no-op when cached.
-#            The module carries no web UI build (ui/build is made by yarn in
-#            Chronograf's own release process), so the binary embeds a one-page
-#            stand-in: the REST API is complete, the browser UI is not there.
+#   install  build chronograf from the Go module proxy, its web UI from the
+#            UI source in that module (chronograf-ui.sh: Node 16 and yarn 1
+#            from the npm registry, ~12 min on 2 cores), and cache the binary
+#            in $TOWER_CACHE_DIR/chronograf/<version>+ui/chronograf; no-op
+#            when cached.
 #   start    run it on 127.0.0.1:PORT with its bolt database under
 #            $TOWER_STATE_DIR/chronograf and --resources-path DIR, the way
 #            deploy/nuc/compose.yaml runs the chronograf image: TOWER_INFLUX_URL
@@ -47,8 +48,11 @@ readonly REPO_DIR STATE_DIR
 readonly CACHE_DIR="${TOWER_CACHE_DIR:-$HOME/.cache/tower}"
 
 readonly CHRONO_CACHE="$CACHE_DIR/chronograf"
-readonly CHRONOGRAF="$CHRONO_CACHE/$CHRONOGRAF_VERSION/chronograf"
+# "+ui": binaries of earlier Tower versions under <version>/ embed no UI.
+readonly CHRONOGRAF="$CHRONO_CACHE/$CHRONOGRAF_VERSION+ui/chronograf"
 readonly BUILD_LOG="$CHRONO_CACHE/build-$CHRONOGRAF_VERSION.log"
+# shellcheck source-path=SCRIPTDIR source=chronograf-ui.sh
+source "$(dirname "${BASH_SOURCE[0]}")/chronograf-ui.sh"
 
 readonly DATA_DIR="$STATE_DIR/chronograf"
 readonly ENV_FILE="$STATE_DIR/chronograf.env"
@@ -72,19 +76,8 @@ binary_ok() {
   [[ -x $CHRONOGRAF ]]
 }
 
-# The UI stand-in: ui/dist.go embeds ui/build/* and refuses to compile
-# without it.
-write_ui_standin() {
-  mkdir -p "$1/ui/build"
-  cat >"$1/ui/build/index.html" <<'EOF'
-<!doctype html>
-<html><head><meta charset="utf-8"><title>Chronograf (API only)</title></head>
-<body><p>This Chronograf was built for Tower's tests without its web UI; the REST API is under /chronograf/v1.</p></body></html>
-EOF
-}
-
 build_chronograf() {
-  local work=$1 info mod_dir ldflags
+  local work=$1 info mod_dir git_sha ldflags start
   log "building chronograf $CHRONOGRAF_VERSION ($(go version | cut -d' ' -f3)); build log: $BUILD_LOG"
   log "downloading $CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION from the Go module proxy"
   # `go install module@version` cannot be used: it asks the proxy for the
@@ -93,17 +86,20 @@ build_chronograf() {
   info=$(cd / && GOWORK=off go mod download -json "$CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION" 2>>"$BUILD_LOG") ||
     build_failed "go mod download $CHRONOGRAF_MODULE@v$CHRONOGRAF_VERSION"
   mod_dir=$(jq -r .Dir <<<"$info")
+  git_sha=$(jq -r '.Origin.Hash // "v'"$CHRONOGRAF_VERSION"'"' <<<"$info")
   [[ -d $mod_dir ]] || die "go mod download gave no module directory: $info"
   mkdir -p "$work/src"
   cp -R "$mod_dir/." "$work/src/"
   chmod -R u+w "$work/src"
-  write_ui_standin "$work/src"
-  log "go build ./cmd/chronograf"
+  build_chronograf_ui "$work/src" "$git_sha"
+  log "go build ./cmd/chronograf (about 2 min)"
+  start=$(date +%s)
   ldflags="-s -w -X main.version=$CHRONOGRAF_VERSION -X main.commit=v$CHRONOGRAF_VERSION"
   (cd "$work/src" &&
     GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$work/bin/chronograf" ./cmd/chronograf) \
     >>"$BUILD_LOG" 2>&1 || build_failed "go build of chronograf"
   "$work/bin/chronograf" --version >/dev/null 2>&1 || die "the freshly built chronograf does not run"
+  log "go build took $(elapsed "$start")"
 }
 
 cmd_install() {
