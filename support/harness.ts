@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { influxQL } from '../src/influx/query.js';
 import { REPO_ROOT } from './services.js';
@@ -58,4 +59,14 @@ export function memAvailableNowKb(): number {
   const match = /^MemAvailable:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'));
   if (!match) throw new Error('no MemAvailable in /proc/meminfo');
   return Number(match[1]);
+}
+
+/** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port on 127.0.0.1');
+  return address.port;
 }

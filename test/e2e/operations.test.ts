@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { freePort, type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { createTopic, env, startSink, unique } from './sinkHarness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,14 +35,6 @@ function runCli(role: 'agent' | 'consumer', args: string[], extraEnv: Record<str
     timeout: 60_000,
   });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Prometheus text → sum of each metric's values over its labels. */

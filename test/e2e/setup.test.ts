@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { freePort, type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
 import { kafkaEnv } from '../../support/services.js';
 import { createTopic, unique } from './sinkHarness.js';
 
@@ -75,15 +74,6 @@ const bucketID = async (name: string) => (await api<{ buckets: { id: string }[] 
 const storedDbrps = async () => (await api<{ content: Dbrp[] }>('GET', `/api/v2/dbrps?org=${ORG}`)).content.filter((m) => !m.virtual);
 const v1Auths = async () => (await api<{ authorizations: unknown[] }>('GET', '/private/legacy/authorizations')).authorizations;
 const v1As = (pw: string) => ({ TOWER_INFLUX_URL: url, TOWER_V1_USER: USER, TOWER_V1_PASSWORD: pw });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}
 
 function ensureInfluxd(): void {
   if (existsSync(INFLUXD)) return;
