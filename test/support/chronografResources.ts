@@ -122,6 +122,22 @@ export function readSource(env: Record<string, string | undefined>): ChronografS
   return JSON.parse(renderResourceTemplate(readResource('tower.src'), env)) as ChronografSource;
 }
 
+export interface DashboardView {
+  /** Lower bound of the time range, as Chronograf writes it (default: now() - 15m). */
+  lower?: string;
+  /** Auto-refresh, one of Chronograf's labels: 5s, 10s, … (default: the browser's last choice). */
+  refresh?: string;
+}
+
+/** The Tower dashboard's page in Chronograf's UI at `base`, with its :host: variable set to `host`. */
+export function dashboardUrl(base: string, host: string, view: DashboardView = {}): string {
+  const url = new URL(`/sources/${readSource({ TOWER_INFLUX_URL: 'x', TOWER_V1_PASSWORD: 'x' }).id}/dashboards/${readDashboard().id}`, base);
+  if (view.refresh) url.searchParams.set('refresh', view.refresh);
+  url.searchParams.set('lower', view.lower ?? 'now() - 15m');
+  url.searchParams.set('tempVars[host]', host);
+  return url.toString();
+}
+
 // ------------------------------------------------------------------ shape --
 
 type Json = Record<string, unknown>;
