@@ -2,6 +2,7 @@
 # Starts or stops the real services Tower talks to: a 3-node Kafka 4.x KRaft
 # cluster and InfluxDB 2.x. `up` installs what is missing (cached outside the
 # clone, in $TOWER_CACHE_DIR), starts both, and writes .tower/services.env.
+# `down` also stops the Chronograf that npm run demo starts.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +24,7 @@ up() {
 
 down() {
   local status=0
+  bash "$here/services/chronograf.sh" stop || status=1 # started by npm run demo
   bash "$here/services/influxdb.sh" stop || status=1
   bash "$here/services/kafka.sh" stop || status=1
   return $status

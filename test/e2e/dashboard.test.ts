@@ -3,6 +3,9 @@
 // playwright-core), fed by tower-agent → Kafka → tower-sink → InfluxDB. Every
 // cell must draw this host's series; then a busy loop must show as a rise of
 // the CPU_Usage cell. Screenshots go to .tower/screenshots/.
+//
+// For pictures with more history (the ones in docs/), let it run longer:
+//   TOWER_BASELINE_POINTS=240 TOWER_LOAD_HOLD_S=40 node --import tsx --test test/e2e/dashboard.test.ts
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -20,7 +23,9 @@ const LOAD_TEST = join(REPO_ROOT, 'deploy', 'pi', 'load-test.sh');
 /** Points of CPU_Usage the load must add over the baseline; 2 busy loops on 2 cores give ~+50 even on a busy machine. */
 const MIN_RISE = 20;
 /** CPU_Usage points (about a second each) the cell must show before the baseline is read. */
-const BASELINE_POINTS = 30;
+const BASELINE_POINTS = Number(process.env.TOWER_BASELINE_POINTS ?? 30);
+/** Seconds between the rise and the screenshot of it; the chart redraws after its answer arrived. */
+const LOAD_HOLD_S = Number(process.env.TOWER_LOAD_HOLD_S ?? 3);
 
 interface Series {
   tags?: Record<string, string>;
@@ -107,17 +112,17 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
     for (const column of columns) {
       assert.ok(newestValues(answers, column, stack.host).length > 0, `no points of ${column} for ${stack.host} in what the page received`);
     }
-    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
 
     // The baseline is what the cell shows before the load, after the stack's own start-up has settled.
-    const baseline = await waitFor(`${BASELINE_POINTS} points in the CPU_Usage cell`, 120_000, async () => {
+    const baseline = await waitFor(`${BASELINE_POINTS} points in the CPU_Usage cell`, Math.max(120, 3 * BASELINE_POINTS) * 1000, async () => {
       const points = newestValues(answers, 'CPU_Usage', stack.host);
       return points.length >= BASELINE_POINTS ? points.slice(-10) : undefined;
     });
     const before = baseline.reduce((a, b) => a + b, 0) / baseline.length;
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
     // Two loops fill both cores, so even a machine that was busy before must come near 100 %.
     const target = Math.min(before + MIN_RISE, 95);
-    load = startLoad(120);
+    load = startLoad(120 + LOAD_HOLD_S);
     const peak = await waitFor(
       `the CPU_Usage cell's last 5 points to reach ${target.toFixed(1)} % (${before.toFixed(1)} % before the load)`,
       120_000,
@@ -127,7 +132,7 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
       },
     );
     assert.ok(peak <= 100, `CPU_Usage ${peak} % is not a percentage`);
-    await page.waitForTimeout(3_000); // for the picture only: the chart redraws after its answer arrived
+    await page.waitForTimeout(LOAD_HOLD_S * 1000);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-load.png') });
   } catch (error) {
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-failure.png') }).catch(() => {});
