@@ -79,7 +79,10 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
   timeout: INSTALL_TIMEOUT_MS + 10 * 60_000,
 }, async () => {
   const stack = await startLabStack('browser');
-  const browser = await launchChromium();
+  const browser = await launchChromium().catch(async (error) => {
+    await stack.stop();
+    throw error;
+  });
   const page = await browser.newPage({ viewport: { width: 1440, height: 1300 } });
   mkdirSync(SCREENSHOTS, { recursive: true });
   let load: ChildProcess | undefined;
