@@ -52,10 +52,11 @@ function runLoad(seconds: number): Promise<{ code: number | null; stderr: string
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
 }
 
-test('verify started together with the agent waits for the first readings, then sees the busy loop: PASS', async () => {
+test('verify started together with the agent waits for the first readings, then sees the busy loop: PASS', async (t) => {
   // Samples land seconds after they are taken (the agent's 5 s linger, the sink, the write):
   // a fresh host has none yet, and verify must wait for them instead of failing at once.
-  const verdict = runVerify();
+  // The issue's own command: the 30 s baseline by default, so verify waits for the agent to have run that long (up to --wait 30).
+  const verdict = runVerify(['verify', '--host', host, '--window', '40', '--min-rise', '20']);
   // The load must start after verify has read its baseline, however long the readings take to land.
   await waitFor('verify to read its baseline', 90_000, async () => {
     if (/^FAIL/m.test(verdict.output())) throw new Error(`verify failed before its baseline:\n${verdict.output()}`);
@@ -64,9 +65,11 @@ test('verify started together with the agent waits for the first readings, then 
   const load = runLoad(20);
   const { code, stdout } = await verdict.done;
   const loaded = await load;
+  t.diagnostic(stdout);
   assert.equal(loaded.code, 0, loaded.stderr);
   assert.equal(code, 0, stdout);
-  assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 30/m);
+  assert.match(stdout, /^waiting up to 30 s for 30 s of CPU_Usage of host "verify-/m);
+  assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 20/m);
   // One bar per reading: the baseline's and the window's, as many as landed before the rise was seen.
   const chart = /^ +([▁▂▃▄▅▆▇█]+) {2}\((\d+) readings, 0–100%\)$/m.exec(stdout);
   assert.ok(chart, `no chart in:\n${stdout}`);
@@ -90,7 +93,7 @@ test('verify for a host with no data waits a while, says so and exits 1', async 
     },
   );
   assert.equal(result.status, 1, result.stdout);
-  assert.match(result.stdout, /^waiting up to 3 s for CPU_Usage of host "no-such-pi"/m);
+  assert.match(result.stdout, /^waiting up to 3 s for 30 s of CPU_Usage of host "no-such-pi"/m);
   const waited = /^FAIL {2}no CPU_Usage for host "no-such-pi" in the last 30 s, nor after waiting (\d+) s for readings on their way/m.exec(result.stdout);
   assert.ok(waited, result.stdout);
   assert.ok(Number(waited[1]) >= 3, result.stdout);

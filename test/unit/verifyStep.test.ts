@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runVerify, type VerifyOptions } from '../../src/consumer/verify/verify.js';
-import { nextStep, readSince, type VerifyPlan, type VerifyState, type VerifyStep } from '../../src/consumer/verify/verifyStep.js';
+import { baselineCovered, nextStep, readSince, type VerifyPlan, type VerifyState, type VerifyStep } from '../../src/consumer/verify/verifyStep.js';
 import type { Reading } from '../../src/influx/query.js';
 
 const plan: VerifyPlan = { host: 'pi-1', baselineMs: 8_000, windowMs: 25_000, waitMs: 30_000, minRise: 30 };
@@ -14,7 +14,7 @@ const polling = (step: VerifyStep): VerifyState => {
 test('with no readings yet, verify says once that it waits, then FAILs after the wait with how long it waited', () => {
   let state: VerifyState = { startedAt: 100_000 };
   const first = nextStep(plan, state, [], 100_000);
-  assert.match(first.say ?? '', /^waiting up to 30 s for CPU_Usage of host "pi-1" to land in InfluxDB/);
+  assert.match(first.say ?? '', /^waiting up to 30 s for 8 s of CPU_Usage of host "pi-1" as the baseline/);
   state = polling(first);
   const second = nextStep(plan, state, [], 110_000);
   assert.equal(second.say, undefined, 'the waiting line is said once');
@@ -33,12 +33,32 @@ test('--wait 0 fails at once when there is no reading, as before', () => {
   assert.match(step.say ?? '', /^FAIL {2}no CPU_Usage for host "pi-1" in the last 8 s, nor after waiting 0 s/);
 });
 
-test('the first readings to land, even ones taken after the start, make the baseline and call for the load', () => {
-  const state: VerifyState = { startedAt: 100_000, saidWaiting: true };
+test('an agent that has run for the baseline has it at once: the load is called for without waiting', () => {
+  const state: VerifyState = { startedAt: 100_000 };
   assert.equal(readSince(plan, state), 92_000);
-  const step = nextStep(plan, state, [at(106_000, 40), at(107_000, 8), at(108_000, 6)], 111_300);
-  assert.equal(step.say, 'baseline: 3 readings of pi-1; start the load now, waiting up to 25 s for a rise of 30 points…');
-  assert.deepEqual(polling(step), { startedAt: 100_000, saidWaiting: true, loadAt: 111_300 });
+  // One a second, the first 0.6 s into the baseline: it reaches back 8 s.
+  const readings = Array.from({ length: 8 }, (_, i) => at(92_600 + i * 1_000, 5));
+  assert.equal(baselineCovered(readings, 100_000), 8_400);
+  const step = nextStep(plan, state, readings, 100_000);
+  assert.equal(step.say, 'baseline: 8 readings of pi-1; start the load now, waiting up to 25 s for a rise of 30 points…');
+  assert.deepEqual(polling(step), { startedAt: 100_000, loadAt: 100_000 });
+});
+
+test('an agent that started with verify: it waits until the readings reach back the baseline, or for --wait', () => {
+  let state: VerifyState = { startedAt: 100_000 };
+  state = polling(nextStep(plan, state, [], 100_000));
+  // The first batch: 6 s of readings, the agent's own start among them, too short a baseline.
+  const batch = [106_000, 107_000, 108_000, 109_000, 110_000, 111_000].map((t) => at(t, 40));
+  const early = nextStep(plan, state, batch, 111_300);
+  assert.equal(early.say, undefined, 'the waiting line was said already');
+  state = polling(early);
+  const step = nextStep(plan, state, batch, 113_000);
+  assert.equal(step.say, 'baseline: 6 readings of pi-1; start the load now, waiting up to 25 s for a rise of 30 points…');
+  assert.equal(polling(step).loadAt, 113_000);
+  // With a baseline longer than the wait, the wait decides, with the readings there are.
+  const long = { ...plan, baselineMs: 60_000 };
+  assert.equal(nextStep(long, { startedAt: 100_000, saidWaiting: true }, batch, 129_000).done, false);
+  assert.equal(polling(nextStep(long, { startedAt: 100_000, saidWaiting: true }, batch, 130_000)).loadAt, 130_000);
 });
 
 test('readings taken before the call for load count for the baseline whenever they land; later ones for the window', () => {
@@ -73,7 +93,8 @@ test('at the end of the window, verify waits for its last readings: until a late
 
 /**
  * An agent started with verify: a sample a second from 6 s on, sent in batches
- * that linger 5 s, written 0.3 s later; CPU_Usage 95 once the load runs, else 5.
+ * that linger 5 s, written 0.3 s later; CPU_Usage 60 in its first 3 s (its own
+ * start), 95 once the load runs, else 5.
  */
 function lingeringPipeline(startedAt: number) {
   let clock = startedAt;
@@ -93,7 +114,8 @@ function lingeringPipeline(startedAt: number) {
       sleep: async (ms: number) => {
         clock += ms;
       },
-      read: async (since: number) => samples.filter((t) => t >= since && landed(t) <= clock).map((t) => at(t, t > loadFrom + 1_000 ? 95 : 5)),
+      read: async (since: number) =>
+        samples.filter((t) => t >= since && landed(t) <= clock).map((t) => at(t, t > loadFrom + 1_000 ? 95 : t < startedAt + 9_000 ? 60 : 5)),
     },
   };
 }
@@ -124,6 +146,7 @@ test('verify started together with the agent waits for its lingering samples and
   assert.equal(pass, true, lines.join('\n'));
   assert.match(lines[0] ?? '', /^waiting up to 30 s /);
   assert.match(lines[1] ?? '', /^baseline: 6 readings of pi-1; start the load now/);
-  assert.match(lines[2] ?? '', /^PASS {2}CPU_Usage of pi-1: baseline 5\.0%, peak 95\.0%/);
+  // Taken 6–13 s after the start, the last two landing after the baseline line: 3 of the start at 60 %, 5 idle.
+  assert.match(lines[2] ?? '', /^PASS {2}CPU_Usage of pi-1: baseline 25\.6%, peak 95\.0%/);
   assert.equal(lines.length, 3);
 });

@@ -39,10 +39,14 @@ export function readSince(plan: VerifyPlan, state: VerifyState): number {
  * Decides, from the readings landed so far (all since `readSince`), what
  * verify does next.
  *
- * Before the load is called for, every reading is the baseline's. None yet:
- * wait (saying so once) up to `waitMs` from the start, then FAIL. Some: call
- * for the load now; readings taken up to this moment are the baseline, those
- * taken in the `windowMs` after it are the window.
+ * Before the load is called for, every reading is the baseline's, and the
+ * baseline wants `baselineMs` of them: an agent that has run that long has
+ * them at once; one that started with verify has not, and its first seconds
+ * (its own start) are no idle machine. So verify waits (saying so once) until
+ * the readings reach back `baselineMs`, or `waitMs` from its start: then it
+ * calls for the load with the readings it has, or FAILs with none. From
+ * then on, readings taken up to the call are the baseline, those taken in
+ * the `windowMs` after it the window.
  *
  * PASS as soon as the window shows the rise. Once the window is over, FAIL
  * when it is complete: when a reading taken after its end has landed (the
@@ -51,12 +55,12 @@ export function readSince(plan: VerifyPlan, state: VerifyState): number {
 export function nextStep(plan: VerifyPlan, state: VerifyState, readings: Reading[], now: number): VerifyStep {
   const { host } = plan;
   if (state.loadAt === undefined) {
-    if (readings.length > 0) {
+    const waited = now - state.startedAt;
+    if (readings.length > 0 && (baselineCovered(readings, now) >= plan.baselineMs || waited >= plan.waitMs)) {
       const say = `baseline: ${readings.length} readings of ${host}; start the load now, waiting up to ${seconds(plan.windowMs)} s for a rise of ${plan.minRise} points…`;
       return { done: false, state: { ...state, loadAt: now }, say };
     }
-    const waited = now - state.startedAt;
-    if (waited >= plan.waitMs) {
+    if (readings.length === 0 && waited >= plan.waitMs) {
       return {
         done: true,
         pass: false,
@@ -64,7 +68,7 @@ export function nextStep(plan: VerifyPlan, state: VerifyState, readings: Reading
       };
     }
     if (state.saidWaiting) return { done: false, state };
-    const say = `waiting up to ${seconds(plan.waitMs)} s for CPU_Usage of host "${host}" to land in InfluxDB (the agent sends its readings every few seconds)…`;
+    const say = `waiting up to ${seconds(plan.waitMs)} s for ${seconds(plan.baselineMs)} s of CPU_Usage of host "${host}" as the baseline (readings land in InfluxDB seconds after they are taken)…`;
     return { done: false, state: { ...state, saidWaiting: true }, say };
   }
   const { loadAt } = state;
@@ -78,6 +82,19 @@ export function nextStep(plan: VerifyPlan, state: VerifyState, readings: Reading
     return { done: true, pass: verdict.pass, say: renderVerdict(host, verdict, series) };
   }
   return { done: false, state };
+}
+
+/**
+ * How far back the readings reach, ms: from the first to now, plus the
+ * readings' mean spacing, since the first of a full baseline may be taken up
+ * to one sampling interval after the baseline begins.
+ */
+export function baselineCovered(readings: Reading[], now: number): number {
+  const first = readings[0];
+  const last = readings[readings.length - 1];
+  if (first === undefined || last === undefined) return 0;
+  const spacing = readings.length > 1 ? (last.time - first.time) / (readings.length - 1) : 0;
+  return now - first.time + spacing;
 }
 
 function seconds(ms: number): number {
