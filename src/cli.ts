@@ -61,6 +61,12 @@ export function positive(value: unknown, flag: string): number {
   return n;
 }
 
+export function nonNegative(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${flag} must be a number ≥ 0, got ${shown(value)}`);
+  return n;
+}
+
 export function wholeNumber(value: unknown, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;

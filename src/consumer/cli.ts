@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { ConfigError, failUsage, nonEmpty, type ParsedOptions, PRECEDENCE_NOTE, positive, unknownFlags, wholeNumber } from '../cli.js';
+import { ConfigError, failUsage, nonEmpty, nonNegative, type ParsedOptions, PRECEDENCE_NOTE, positive, unknownFlags, wholeNumber } from '../cli.js';
 import type { InfluxTarget } from '../influx/target.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
@@ -72,6 +72,11 @@ const VERIFY = {
   window: { type: 'number', default: 60, describe: 'Seconds to wait for the rise' },
   'min-rise': { type: 'number', default: 20, describe: 'Points of CPU_Usage the load must add to the baseline' },
   baseline: { type: 'number', default: 30, describe: 'Seconds before the start whose mean is the baseline' },
+  wait: {
+    type: 'number',
+    default: 30,
+    describe: 'Seconds to wait for readings still on their way (the agent sends every few seconds): the first of the baseline, the last of the window',
+  },
 } satisfies Record<string, Options>;
 
 const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
@@ -126,6 +131,7 @@ export function verifyOptions(argv: VerifyArgs): VerifyOptions {
     baselineS: positive(argv.baseline, '--baseline'),
     windowS: positive(argv.window, '--window'),
     minRise: positive(argv.minRise, '--min-rise'),
+    waitS: nonNegative(argv.wait, '--wait'),
   };
 }
 

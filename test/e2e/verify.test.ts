@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { type Program, startProgram, waitFor } from '../../support/harness.js';
 import { servicesEnv } from '../../support/services.js';
 import { unique } from './sinkHarness.js';
 
@@ -15,14 +15,10 @@ const verifyArgs = ['verify', '--host', host, '--baseline', '8', '--window', '25
 let agent: Program;
 let sink: Program;
 
-before(async () => {
+before(() => {
+  // No waiting for samples here: the first test starts verify together with the agent and the sink, as a user would.
   sink = startProgram('consumer', ['run'], env);
   agent = startProgram('agent', ['run', '--host', host, '--spool-dir', fileURLToPath(new URL(`../../.tower/test-spool-${host}`, import.meta.url))], env);
-  // The baseline (--baseline 8) needs samples of the last 8 s in InfluxDB before verify starts.
-  await waitFor(`10 samples of ${host} in InfluxDB`, 120_000, async () => {
-    const rows = await v1Query(env, `SELECT "CPU_Usage" FROM "Labs"."autogen"."labs" WHERE "host" = '${host}'`);
-    return rows.length >= 10 ? rows : undefined;
-  });
 });
 
 after(async () => {
@@ -31,8 +27,8 @@ after(async () => {
 });
 
 /** Starts `tower-sink verify`: its output so far, and its exit code with all of its output. */
-function runVerify(): { output: () => string; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), ...verifyArgs], {
+function runVerify(args = verifyArgs): { output: () => string; done: Promise<{ code: number | null; stdout: string }> } {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
   });
   let stdout = '';
@@ -46,21 +42,34 @@ function runVerify(): { output: () => string; done: Promise<{ code: number | nul
   return { output: () => stdout, done };
 }
 
-test('without load, verify says FAIL and exits 1', async () => {
-  const { code, stdout } = await runVerify().done;
-  assert.equal(code, 1, stdout);
-  assert.match(stdout, /^FAIL {2}CPU_Usage of verify-/m);
-});
+/** Runs the lab's busy loop on 2 cores for `seconds`; resolves with its exit code and stderr. */
+function runLoad(seconds: number): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn('bash', [loadTest, '--workers', '2', String(seconds)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c;
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
 
-test('with the busybox-style busy loop running, verify says PASS and exits 0', async () => {
-  const verdict = runVerify();
-  // The load must start after verify has read its baseline, however long verify takes to start.
-  await waitFor('verify to read its baseline', 60_000, async () => (/^baseline: /m.test(verdict.output()) ? true : undefined));
-  const load = spawnSync('bash', [loadTest, '--workers', '2', '20'], { encoding: 'utf8', timeout: 40_000 });
-  assert.equal(load.status, 0, load.stderr);
+test('verify started together with the agent waits for the first readings, then sees the busy loop: PASS', async (t) => {
+  // Samples land seconds after they are taken (the agent's 5 s linger, the sink, the write):
+  // a fresh host has none yet, and verify must wait for them instead of failing at once.
+  // The issue's own command: the 30 s baseline by default, so verify waits for the agent to have run that long (up to --wait 30).
+  const verdict = runVerify(['verify', '--host', host, '--window', '40', '--min-rise', '20']);
+  // The load must start after verify has read its baseline, however long the readings take to land.
+  await waitFor('verify to read its baseline', 90_000, async () => {
+    if (/^FAIL/m.test(verdict.output())) throw new Error(`verify failed before its baseline:\n${verdict.output()}`);
+    return /^baseline: /m.test(verdict.output()) ? true : undefined;
+  });
+  const load = runLoad(20);
   const { code, stdout } = await verdict.done;
+  const loaded = await load;
+  t.diagnostic(stdout);
+  assert.equal(loaded.code, 0, loaded.stderr);
   assert.equal(code, 0, stdout);
-  assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 30/m);
+  assert.match(stdout, /^waiting up to 30 s for 30 s of CPU_Usage of host "verify-/m);
+  assert.match(stdout, /^PASS {2}CPU_Usage of verify-.*rise \d+\.\d points, needed 20/m);
   // One bar per reading: the baseline's and the window's, as many as landed before the rise was seen.
   const chart = /^ +([▁▂▃▄▅▆▇█]+) {2}\((\d+) readings, 0–100%\)$/m.exec(stdout);
   assert.ok(chart, `no chart in:\n${stdout}`);
@@ -68,11 +77,24 @@ test('with the busybox-style busy loop running, verify says PASS and exits 0', a
   assert.ok(Number(chart[2]) >= 4, `a baseline and a 3-sample peak need 4 readings at least:\n${stdout}`);
 });
 
-test('verify for a host with no data says so and exits 1', async () => {
-  const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), 'verify', '--host', 'no-such-pi'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-  });
-  assert.equal(result.status, 1);
-  assert.match(result.stdout, /no CPU_Usage for host "no-such-pi"/);
+test('without load, verify says FAIL and exits 1', async () => {
+  const { code, stdout } = await runVerify().done;
+  assert.equal(code, 1, stdout);
+  assert.match(stdout, /^FAIL {2}CPU_Usage of verify-/m);
+});
+
+test('verify for a host with no data waits a while, says so and exits 1', async () => {
+  const result = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../dist/consumer/main.js', import.meta.url)), 'verify', '--host', 'no-such-pi', '--wait', '3'],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(result.status, 1, result.stdout);
+  assert.match(result.stdout, /^waiting up to 3 s for 30 s of CPU_Usage of host "no-such-pi"/m);
+  const waited = /^FAIL {2}no CPU_Usage for host "no-such-pi" in the last 30 s, nor after waiting (\d+) s for readings on their way/m.exec(result.stdout);
+  assert.ok(waited, result.stdout);
+  assert.ok(Number(waited[1]) >= 3, result.stdout);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSinkArgs, sinkOptions } from '../../src/consumer/cli.js';
+import { parseSinkArgs, sinkOptions, verifyOptions } from '../../src/consumer/cli.js';
 import { configFile as sharedConfigFile, withTowerEnv } from '../support/towerEnv.js';
 
 /** The sink's fetch wait for these flags and TOWER_* variables, nothing else set. */
@@ -32,4 +32,13 @@ test('the old --linger-ms still sets the fetch wait, from the command line or a 
 test("the agent's TOWER_LINGER_MS (produce batching) does not change the sink's fetch wait", async () => {
   assert.equal(await fetchWaitFor([], { TOWER_LINGER_MS: '5000' }), 100);
   assert.equal(await fetchWaitFor(['--config', configFile('linger-ms: 60\n')], { TOWER_LINGER_MS: '5000' }), 60);
+});
+
+test('verify --wait: how long it waits for readings on their way, default 30 s; 0 is allowed, a negative is not', async () => {
+  const waitFor = (args: string[]) =>
+    withTowerEnv({ TOWER_INFLUX_TOKEN: 'token' }, async () => verifyOptions((await parseSinkArgs(['verify', '--host', 'pi-1', ...args])).argv).waitS);
+  assert.equal(await waitFor([]), 30);
+  assert.equal(await waitFor(['--wait', '12']), 12);
+  assert.equal(await waitFor(['--wait', '0']), 0);
+  await assert.rejects(waitFor(['--wait', '-1']), /--wait must be a number ≥ 0, got -1/);
 });
