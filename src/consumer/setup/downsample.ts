@@ -98,7 +98,7 @@ export async function grantDownsampledRead(admin: InfluxAdmin, options: SetupOpt
   const login = { user: options.user, password: options.password, db: options.db, rp: DOWNSAMPLE.rp };
   if (!(await admin.v1LoginWorks(login)))
     throw new SetupError(`${step}: the v1 /query refuses ${options.user} after its authorization was replaced; check InfluxDB's log`);
-  out(`${step}: created (authorization ${auth.id} replaced by ${replaced.id} with the same permissions plus this one, and the same password)`);
+  out(`${step}: created (InfluxDB cannot add a permission to a v1 authorization: ID ${auth.id} replaced by ${replaced.id}, same password)`);
 }
 
 async function setRetention(tasks: InfluxTasks, name: string, bucket: Bucket, seconds: number, out: (line: string) => void): Promise<void> {
