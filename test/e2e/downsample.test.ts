@@ -160,57 +160,53 @@ test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mappin
   assert.deepEqual(reads?.sort(), [now.raw?.id, now.downsampled?.id].sort());
 });
 
-test(
-  'a run of the task asked for through the API writes exact 1-minute means and the CPU_Usage max, read by tower from "Labs"."1m"."labs"',
-  TIMEOUT,
-  async () => {
-    const host = `e2e-downsample-${randomBytes(4).toString('hex')}`;
-    // A whole minute an hour ago: out of reach of the runs InfluxDB schedules itself (the last 10 minutes).
-    const T = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 60 * MINUTE_MS;
-    const a = T - 3 * MINUTE_MS;
-    const b = T - 2 * MINUTE_MS;
-    const p = (fields: string, time: number) => `labs,host=${host},region=GIST ${fields} ${time}`;
-    await writeLines([
-      // Before the 10 minutes a run rewrites, and at T itself (the minute after): both left out.
-      p('CPU_Usage=90', T - 11 * MINUTE_MS),
-      p('CPU_Usage=99', T),
-      // Minute a: three samples, an integer field and a string field (no mean: left out).
-      p('CPU_Usage=10,memory=100,temp=40.5,count=1i', a),
-      p('CPU_Usage=20,memory=200,temp=41.5,count=2i', a + 20_000),
-      p('CPU_Usage=30,memory=300,note="not a number"', a + 59_999),
-      // Minute b: two samples; minute T-1m: none.
-      p('CPU_Usage=40,memory=1000', b + 1_000),
-      p('CPU_Usage=60', b + 30_000),
-      // Another measurement of the bucket: not downsampled.
-      `tower_selftest,host=${host} CPU_Usage=5 ${a}`,
-    ]);
-    const select = `SELECT "CPU_Usage", "CPU_Usage_max", "memory", "temp", "count" FROM "Labs"."1m"."labs" WHERE host = '${host}'`;
-    assert.deepEqual(await v1Query(asTower(), select), [], 'nothing is downsampled before the run');
+test('a task run asked for through the API writes exact 1-minute means and the CPU_Usage max, read by tower from "Labs"."1m"', TIMEOUT, async () => {
+  const host = `e2e-downsample-${randomBytes(4).toString('hex')}`;
+  // A whole minute an hour ago: out of reach of the runs InfluxDB schedules itself (the last 10 minutes).
+  const T = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 60 * MINUTE_MS;
+  const a = T - 3 * MINUTE_MS;
+  const b = T - 2 * MINUTE_MS;
+  const p = (fields: string, time: number) => `labs,host=${host},region=GIST ${fields} ${time}`;
+  await writeLines([
+    // Before the 10 minutes a run rewrites, and at T itself (the minute after): both left out.
+    p('CPU_Usage=90', T - 11 * MINUTE_MS),
+    p('CPU_Usage=99', T),
+    // Minute a: three samples, an integer field, a string and a boolean field (no mean: left out).
+    p('CPU_Usage=10,memory=100,temp=40.5,count=1i', a),
+    p('CPU_Usage=20,memory=200,temp=41.5,count=2i,flag=true', a + 20_000),
+    p('CPU_Usage=30,memory=300,note="not a number"', a + 59_999),
+    // Minute b: two samples; minute T-1m: none.
+    p('CPU_Usage=40,memory=1000', b + 1_000),
+    p('CPU_Usage=60', b + 30_000),
+    // Another measurement of the bucket: not downsampled.
+    `tower_selftest,host=${host} CPU_Usage=5 ${a}`,
+  ]);
+  const select = `SELECT "CPU_Usage", "CPU_Usage_max", "memory", "temp", "count" FROM "Labs"."1m"."labs" WHERE host = '${host}'`;
+  assert.deepEqual(await v1Query(asTower(), select), [], 'nothing is downsampled before the run');
 
-    const [task] = await tasks();
-    assert.ok(task, `no task named "${TASK}": setup did not create it`);
-    const run = await runTask(task.id, T);
-    assert.equal(run.status, 'success', JSON.stringify(run.log));
+  const [task] = await tasks();
+  assert.ok(task, `no task named "${TASK}": setup did not create it`);
+  const run = await runTask(task.id, T);
+  assert.equal(run.status, 'success', JSON.stringify(run.log));
 
-    assert.deepEqual(await v1Query(asTower(), select), [
-      { time: a, CPU_Usage: 20, CPU_Usage_max: 30, memory: 200, temp: 41, count: 1.5 },
-      { time: b, CPU_Usage: 50, CPU_Usage_max: 60, memory: 1000, temp: null, count: null },
-    ]);
-    assert.deepEqual(await v1Query(asTower(), `SELECT mean("CPU_Usage") FROM "Labs"."1m"."labs" WHERE host = '${host}'`), [{ time: 0, mean: 35 }]);
-    assert.deepEqual(
-      await v1Query(asTower(), `SELECT max("CPU_Usage_max") FROM "Labs"."1m"."labs" WHERE host = '${host}' GROUP BY "host", "region"`),
-      [{ host, region: 'GIST', time: b, max: 60 }],
-      'the tags host and region are kept',
-    );
-    const fields = (await v1Query(asTower(), 'SHOW FIELD KEYS FROM "Labs"."1m"."labs"')).map((r) => r.fieldKey);
-    assert.deepEqual(fields.sort(), ['CPU_Usage', 'CPU_Usage_max', 'count', 'memory', 'temp']);
-    assert.deepEqual(await v1Query(asTower(), 'SELECT * FROM "Labs"."1m"."tower_selftest"'), []);
+  assert.deepEqual(await v1Query(asTower(), select), [
+    { time: a, CPU_Usage: 20, CPU_Usage_max: 30, memory: 200, temp: 41, count: 1.5 },
+    { time: b, CPU_Usage: 50, CPU_Usage_max: 60, memory: 1000, temp: null, count: null },
+  ]);
+  assert.deepEqual(await v1Query(asTower(), `SELECT mean("CPU_Usage") FROM "Labs"."1m"."labs" WHERE host = '${host}'`), [{ time: 0, mean: 35 }]);
+  assert.deepEqual(
+    await v1Query(asTower(), `SELECT max("CPU_Usage_max") FROM "Labs"."1m"."labs" WHERE host = '${host}' GROUP BY "host", "region"`),
+    [{ host, region: 'GIST', time: b, max: 60 }],
+    'the tags host and region are kept',
+  );
+  const fields = (await v1Query(asTower(), 'SHOW FIELD KEYS FROM "Labs"."1m"."labs"')).map((r) => r.fieldKey);
+  assert.deepEqual(fields.sort(), ['CPU_Usage', 'CPU_Usage_max', 'count', 'memory', 'temp']);
+  assert.deepEqual(await v1Query(asTower(), 'SELECT * FROM "Labs"."1m"."tower_selftest"'), []);
 
-    // Run again for the same time: the same points, rewritten, not added.
-    assert.equal((await runTask(task.id, T)).status, 'success');
-    assert.equal((await v1Query(asTower(), `SELECT "CPU_Usage" FROM "Labs"."1m"."labs" WHERE host = '${host}'`)).length, 2);
-  },
-);
+  // Run again for the same time: the same points, rewritten, not added.
+  assert.equal((await runTask(task.id, T)).status, 'success');
+  assert.equal((await v1Query(asTower(), `SELECT "CPU_Usage" FROM "Labs"."1m"."labs" WHERE host = '${host}'`)).length, 2);
+});
 
 test('a second run changes nothing and says "already present" for every step', TIMEOUT, async () => {
   const before = await state();

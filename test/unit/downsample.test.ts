@@ -28,7 +28,10 @@ test('names: <bucket>_1m and a task named after both buckets', () => {
 test("the task's Flux: means of every numeric field and the CPU_Usage max over the whole minutes before now()", () => {
   assert.equal(
     downsampleFlux(names),
-    `import "date"
+    `import "array"
+import "date"
+import "regexp"
+import "strings"
 import "types"
 
 option task = {name: "downsample Labs to Labs_1m", every: 1m, offset: 30s}
@@ -37,15 +40,27 @@ option task = {name: "downsample Labs to Labs_1m", every: 1m, offset: 30s}
 // Each run rewrites the 10m of whole minutes before its scheduled time.
 stop = date.truncate(t: now(), unit: 1m)
 start = date.sub(d: 10m, from: stop)
-raw = from(bucket: "Labs")
+// A function, not a stream: each use below reads on its own, its filter and aggregate done by the storage engine.
+raw = () => from(bucket: "Labs")
     |> range(start: start, stop: stop)
-    |> filter(fn: (r) => r._measurement == "labs" and types.isNumeric(v: r._value))
+    |> filter(fn: (r) => r._measurement == "labs")
 
-raw
+// Fields without a mean (strings, booleans: the sink writes none), told by the first point of each series.
+notNumeric = raw()
+    |> first()
+    |> filter(fn: (r) => not types.isNumeric(v: r._value))
+    |> keep(columns: ["_field"])
+    |> group()
+    |> distinct(column: "_field")
+    |> findColumn(fn: (key) => true, column: "_value")
+skip = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: notNumeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")
+
+raw()
+    |> filter(fn: (r) => r._field !~ skip)
     |> aggregateWindow(every: 1m, fn: mean, timeSrc: "_start", createEmpty: false)
     |> to(bucket: "Labs_1m")
 
-raw
+raw()
     |> filter(fn: (r) => r._field == "CPU_Usage")
     |> aggregateWindow(every: 1m, fn: max, timeSrc: "_start", createEmpty: false)
     |> set(key: "_field", value: "CPU_Usage_max")

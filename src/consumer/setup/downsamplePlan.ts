@@ -49,30 +49,48 @@ export function downsampleNames(rawBucket: string, measurement: string): Downsam
  * start of each minute, as InfluxQL's GROUP BY time(1m) labels it. The range
  * is whole minutes counted back from the run's now() (its scheduled time), so
  * a run asked for with scheduledFor T writes the minutes before T, whenever
- * it runs; rewriting a minute replaces its points.
+ * it runs; rewriting a minute replaces its points. Every filter and aggregate
+ * is one InfluxDB's storage engine does as it reads (a per-point Flux
+ * function such as types.isNumeric in the filter, or one stream read by
+ * both outputs, would make a run some 50 times slower: bench:storage).
  */
 export function downsampleFlux(names: DownsampleNames): string {
   const { window, every, offset, recompute, maxOf, maxField } = DOWNSAMPLE;
   const to = `    |> to(bucket: ${fluxString(names.bucket)})`;
   return [
+    'import "array"',
     'import "date"',
+    'import "regexp"',
+    'import "strings"',
     'import "types"',
     '',
     `option task = {name: ${fluxString(names.task)}, every: ${every}, offset: ${offset}}`,
     '',
-    `// Written by tower-sink setup, which puts this script back when it differs.`,
+    '// Written by tower-sink setup, which puts this script back when it differs.',
     `// Each run rewrites the ${recompute} of whole minutes before its scheduled time.`,
     `stop = date.truncate(t: now(), unit: ${window})`,
     `start = date.sub(d: ${recompute}, from: stop)`,
-    `raw = from(bucket: ${fluxString(names.rawBucket)})`,
+    '// A function, not a stream: each use below reads on its own, its filter and aggregate done by the storage engine.',
+    `raw = () => from(bucket: ${fluxString(names.rawBucket)})`,
     '    |> range(start: start, stop: stop)',
-    `    |> filter(fn: (r) => r._measurement == ${fluxString(names.measurement)} and types.isNumeric(v: r._value))`,
+    `    |> filter(fn: (r) => r._measurement == ${fluxString(names.measurement)})`,
     '',
-    'raw',
+    '// Fields without a mean (strings, booleans: the sink writes none), told by the first point of each series.',
+    'notNumeric = raw()',
+    '    |> first()',
+    '    |> filter(fn: (r) => not types.isNumeric(v: r._value))',
+    '    |> keep(columns: ["_field"])',
+    '    |> group()',
+    '    |> distinct(column: "_field")',
+    '    |> findColumn(fn: (key) => true, column: "_value")',
+    'skip = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: notNumeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")',
+    '',
+    'raw()',
+    '    |> filter(fn: (r) => r._field !~ skip)',
     `    |> aggregateWindow(every: ${window}, fn: mean, timeSrc: "_start", createEmpty: false)`,
     to,
     '',
-    'raw',
+    'raw()',
     `    |> filter(fn: (r) => r._field == ${fluxString(maxOf)})`,
     `    |> aggregateWindow(every: ${window}, fn: max, timeSrc: "_start", createEmpty: false)`,
     `    |> set(key: "_field", value: ${fluxString(maxField)})`,
