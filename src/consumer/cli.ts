@@ -167,9 +167,9 @@ export function setupOptions(argv: SetupArgs): SetupOptions {
   };
 }
 
-/** A retention flag: unset stays undefined (setup leaves the bucket's as it is), else seconds. */
+/** A retention flag: unset or empty stays undefined (setup leaves the bucket's as it is), else seconds. */
 function retention(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || String(value).trim() === '') return undefined;
   const seconds = parseRetention(String(value));
   if (seconds === undefined)
     throw new ConfigError(`${flag} must be 0 (forever) or at least 1h in whole h, d or w, such as 30d or 1w3d, got ${JSON.stringify(value)}`);

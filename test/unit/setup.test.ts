@@ -128,7 +128,7 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
   }
 });
 
-test('setup options: --raw-retention and --downsampled-retention in seconds, left undefined when unset, refused when unreadable', () => {
+test('setup options: --raw-retention and --downsampled-retention in seconds, undefined when unset or empty, refused when unreadable', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tower-setup-'));
   try {
     writeFileSync(join(dir, 'token'), 'secret-token\n');
@@ -149,6 +149,8 @@ test('setup options: --raw-retention and --downsampled-retention in seconds, lef
     });
     const chosen = setupOptions(argv({ rawRetention: '30d', downsampledRetention: '0' }));
     assert.deepEqual([chosen.rawRetention, chosen.downsampledRetention], [30 * 86400, 0]);
+    const empty = setupOptions(argv({ rawRetention: '', downsampledRetention: ' ' }));
+    assert.deepEqual([empty.rawRetention, empty.downsampledRetention], [undefined, undefined], 'an empty TOWER_RAW_RETENTION= is unset');
     assert.throws(
       () => setupOptions(argv({ rawRetention: '30' })),
       (err: unknown) => err instanceof ConfigError && /^--raw-retention must be 0 \(forever\) or at least 1h .*got "30"$/.test(err.message),
