@@ -178,6 +178,12 @@ test('a task run asked for through the API writes exact 1-minute means and the C
     // Minute b: two samples; minute T-1m: none.
     p('CPU_Usage=40,memory=1000', b + 1_000),
     p('CPU_Usage=60', b + 30_000),
+    // A second Pi, numeric fields only.
+    `labs,host=${host}-b,region=GIST CPU_Usage=70,memory=7 ${a + 5_000}`,
+    // A boolean field just outside the minutes of the run, in the same shard: InfluxDB's mean fails on it
+    // (a run still counted a success, having written only some series) unless it is left out by name.
+    p('ready=true', T - 10 * MINUTE_MS - 30_000),
+    p('ready=false', T + 30_000),
     // Another measurement of the bucket: not downsampled.
     `tower_selftest,host=${host} CPU_Usage=5 ${a}`,
   ]);
@@ -192,6 +198,9 @@ test('a task run asked for through the API writes exact 1-minute means and the C
   assert.deepEqual(await v1Query(asTower(), select), [
     { time: a, CPU_Usage: 20, CPU_Usage_max: 30, memory: 200, temp: 41, count: 1.5 },
     { time: b, CPU_Usage: 50, CPU_Usage_max: 60, memory: 1000, temp: null, count: null },
+  ]);
+  assert.deepEqual(await v1Query(asTower(), `SELECT "CPU_Usage", "CPU_Usage_max", "memory" FROM "Labs"."1m"."labs" WHERE host = '${host}-b'`), [
+    { time: a, CPU_Usage: 70, CPU_Usage_max: 70, memory: 7 },
   ]);
   assert.deepEqual(await v1Query(asTower(), `SELECT mean("CPU_Usage") FROM "Labs"."1m"."labs" WHERE host = '${host}'`), [{ time: 0, mean: 35 }]);
   assert.deepEqual(

@@ -45,18 +45,19 @@ raw = () => from(bucket: "Labs")
     |> range(start: start, stop: stop)
     |> filter(fn: (r) => r._measurement == "labs")
 
-// Fields without a mean (strings, booleans: the sink writes none), told by the first point of each series.
-notNumeric = raw()
+// The numeric fields, told by the first point of each series in these minutes. Only they are averaged: the
+// storage engine fails a mean over a string or boolean field even where it has no point in range.
+numeric = raw()
     |> first()
-    |> filter(fn: (r) => not types.isNumeric(v: r._value))
+    |> filter(fn: (r) => types.isNumeric(v: r._value))
     |> keep(columns: ["_field"])
     |> group()
     |> distinct(column: "_field")
     |> findColumn(fn: (key) => true, column: "_value")
-skip = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: notNumeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")
+fields = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: numeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")
 
 raw()
-    |> filter(fn: (r) => r._field !~ skip)
+    |> filter(fn: (r) => r._field =~ fields)
     |> aggregateWindow(every: 1m, fn: mean, timeSrc: "_start", createEmpty: false)
     |> to(bucket: "Labs_1m")
 

@@ -53,6 +53,9 @@ export function downsampleNames(rawBucket: string, measurement: string): Downsam
  * is one InfluxDB's storage engine does as it reads (a per-point Flux
  * function such as types.isNumeric in the filter, or one stream read by
  * both outputs, would make a run some 50 times slower: bench:storage).
+ * Only the fields found numeric are averaged: the storage engine's mean
+ * stops at the first string or boolean series of the shard, in range or
+ * not, and InfluxDB still counts such a run a success.
  */
 export function downsampleFlux(names: DownsampleNames): string {
   const { window, every, offset, recompute, maxOf, maxField } = DOWNSAMPLE;
@@ -75,18 +78,19 @@ export function downsampleFlux(names: DownsampleNames): string {
     '    |> range(start: start, stop: stop)',
     `    |> filter(fn: (r) => r._measurement == ${fluxString(names.measurement)})`,
     '',
-    '// Fields without a mean (strings, booleans: the sink writes none), told by the first point of each series.',
-    'notNumeric = raw()',
+    '// The numeric fields, told by the first point of each series in these minutes. Only they are averaged: the',
+    '// storage engine fails a mean over a string or boolean field even where it has no point in range.',
+    'numeric = raw()',
     '    |> first()',
-    '    |> filter(fn: (r) => not types.isNumeric(v: r._value))',
+    '    |> filter(fn: (r) => types.isNumeric(v: r._value))',
     '    |> keep(columns: ["_field"])',
     '    |> group()',
     '    |> distinct(column: "_field")',
     '    |> findColumn(fn: (key) => true, column: "_value")',
-    'skip = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: notNumeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")',
+    'fields = regexp.compile(v: "^(" + strings.joinStr(arr: array.map(arr: numeric, fn: (x) => regexp.quoteMeta(v: x)), v: "|") + ")$")',
     '',
     'raw()',
-    '    |> filter(fn: (r) => r._field !~ skip)',
+    '    |> filter(fn: (r) => r._field =~ fields)',
     `    |> aggregateWindow(every: ${window}, fn: mean, timeSrc: "_start", createEmpty: false)`,
     to,
     '',
