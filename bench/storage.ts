@@ -9,7 +9,8 @@
 // with values that move like a lab Pi's: CPU_Usage in steps of 0.25 % with
 // load bursts, counters that only grow, disk refreshed once a minute, temp
 // in 0.1 °C. The task is run through the API for every 10 minutes of that
-// range (what its per-minute runs end up writing), then the bench waits for
+// range (what its per-minute runs end up writing), checks that Labs_1m has
+// every minute of every Pi and field, then the bench waits for
 // InfluxDB to compact and reads the size of each bucket: its TSM files from
 // /metrics (storage_tsm_files_disk_bytes), and its directories under the
 // engine path (TSM files, index, series file). Figures are scaled to one
@@ -24,6 +25,7 @@ import { hideBin } from 'yargs/helpers';
 import { type Point, toLine } from '../src/consumer/pipeline/lineProtocol.js';
 import { downsampleNames } from '../src/consumer/setup/downsamplePlan.js';
 import { InfluxAdmin } from '../src/influx/admin.js';
+import { influxQL } from '../src/influx/query.js';
 import { InfluxTasks } from '../src/influx/tasks.js';
 import { sleep } from '../support/harness.js';
 import { prng } from '../support/hostile.js';
@@ -179,6 +181,12 @@ async function main(): Promise<void> {
       if (run.status !== 'success') throw new Error(`task run for ${new Date(scheduled).toISOString()}: ${run.status} ${JSON.stringify(run.log)}`);
       runMs.push(Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? ''));
     }
+    // Every minute of every Pi, with all 12 means and the max: a run that stops early still counts as a success.
+    const counts = await influxQL({ url: influx.url, user: 'tower', password }, 'Labs', 'SELECT count(*) FROM "Labs"."1m"."labs"');
+    const [columns, values] = [counts[0]?.columns ?? [], counts[0]?.values[0] ?? []];
+    const wrong = columns.filter((c, i) => c !== 'time' && values[i] !== points / 60);
+    if (columns.length !== 14 || wrong.length > 0)
+      throw new Error(`Labs_1m lacks points: ${JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))}`);
     runMs.sort((a, b) => a - b);
     console.log(`ran the task ${runMs.length} times (10 minutes each): median ${runMs[runMs.length >> 1]} ms, max ${runMs.at(-1)} ms per run`);
 
