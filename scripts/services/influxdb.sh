@@ -9,7 +9,8 @@
 #            no-op when cached.
 #   start    run influxd on 127.0.0.1:$TOWER_INFLUX_PORT with its data under
 #            $TOWER_STATE_DIR/influxdb, set it up like the lab (org GIST,
-#            bucket Labs; DBRP Labs/autogen and v1 user tower by running
+#            bucket Labs; DBRP Labs/autogen, v1 user tower, and Labs_1m with
+#            its downsampling task and DBRP Labs/1m by running
 #            `tower-sink setup`, built into dist/ first when stale) and write
 #            $TOWER_STATE_DIR/influxdb.env.
 #   stop     stop the server started by `start`.

@@ -6,6 +6,7 @@ import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { readSecret } from '../secrets.js';
 import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import { DOWNSAMPLE, formatRetention, parseRetention } from './setup/downsamplePlan.js';
 import type { SetupOptions } from './setup/setup.js';
 import type { VerifyOptions } from './verify/verify.js';
 
@@ -38,7 +39,18 @@ const INFLUX = {
   ...V1_LOGIN,
 } satisfies Record<string, Options>;
 
-const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN } satisfies Record<string, Options>;
+/** What setup keeps how long: the raw bucket, and its 1-minute means in <bucket>_1m. */
+const RETENTION = {
+  measurement: { type: 'string', default: SINK_DEFAULTS.measurement, describe: 'Measurement the sink writes; its 1-minute means go to <bucket>_1m' },
+  'raw-retention': { type: 'string', defaultDescription: 'left as it is', describe: "Set the bucket's retention: 30d, 12h, 2w, 1w3d… (0 = forever)" },
+  'downsampled-retention': {
+    type: 'string',
+    defaultDescription: `${formatRetention(DOWNSAMPLE.retentionSeconds)} when created, then left as it is`,
+    describe: "Set <bucket>_1m's retention, as --raw-retention",
+  },
+} satisfies Record<string, Options>;
+
+const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN, ...RETENTION } satisfies Record<string, Options>;
 
 const RUN = {
   brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
@@ -79,7 +91,7 @@ const VERIFY = {
   },
 } satisfies Record<string, Options>;
 
-const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY, ...SETUP });
 const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
@@ -102,7 +114,7 @@ function parser(args: string[]) {
     )
     .command(
       'setup',
-      'Create what is missing in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, v1 user with read+write on it, its password (needs an operator token)',
+      'Create what is missing in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, bucket <bucket>_1m with the task filling it and mapping --v1-db/1m, v1 user with read+write on the bucket and read on <bucket>_1m, its password (needs an operator token)',
       (y) => y.options(SETUP).epilogue(PRECEDENCE_NOTE),
     )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
@@ -155,7 +167,19 @@ export function setupOptions(argv: SetupArgs): SetupOptions {
     rp: nonEmpty(argv.v1Rp, '--v1-rp'),
     user: nonEmpty(argv.v1User, '--v1-user'),
     password,
+    measurement: nonEmpty(argv.measurement, '--measurement'),
+    rawRetention: retention(argv.rawRetention, '--raw-retention'),
+    downsampledRetention: retention(argv.downsampledRetention, '--downsampled-retention'),
   };
+}
+
+/** A retention flag: unset or empty stays undefined (setup leaves the bucket's as it is), else seconds. */
+function retention(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || String(value).trim() === '') return undefined;
+  const seconds = parseRetention(String(value));
+  if (seconds === undefined)
+    throw new ConfigError(`${flag} must be 0 (forever) or at least 1h in whole h, d or w, such as 30d or 1w3d, got ${JSON.stringify(value)}`);
+  return seconds;
 }
 
 export function sinkOptions(argv: RunArgs): SinkOptions {

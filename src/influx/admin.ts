@@ -1,4 +1,4 @@
-import { InfluxError, influxRequest } from './request.js';
+import { InfluxError, type InfluxMethod, influxRequest } from './request.js';
 
 /** A DBRP mapping as GET /api/v2/dbrps lists it. */
 export interface DbrpMapping {
@@ -22,6 +22,7 @@ export interface V1Authorization {
   id: string;
   /** The v1 user name. */
   token: string;
+  description?: string;
   status: 'active' | 'inactive';
   orgID: string;
   permissions: Permission[];
@@ -36,6 +37,14 @@ export interface Bucket {
   id: string;
   orgID: string;
   name: string;
+  /** InfluxDB keeps one rule, `expire` after everySeconds (0: never). */
+  retentionRules?: RetentionRule[];
+}
+
+export interface RetentionRule {
+  type: 'expire';
+  everySeconds: number;
+  shardGroupDurationSeconds?: number;
 }
 
 export interface NewDbrp {
@@ -116,7 +125,8 @@ export class InfluxAdmin {
     }
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFoundIsEmpty = false): Promise<T | undefined> {
+  /** One admin request with the operator token; the calls of src/influx/tasks.ts go through it too. */
+  async call<T>(method: InfluxMethod, path: string, body?: unknown, notFoundIsEmpty = false): Promise<T | undefined> {
     try {
       const response = await influxRequest(this.url, {
         method,

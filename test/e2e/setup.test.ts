@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { type PrivateInflux, startPrivateInflux } from '../../support/influxd.js';
 import { kafkaEnv } from '../../support/services.js';
 import { createTopic, unique } from './sinkHarness.js';
 
@@ -15,17 +16,16 @@ import { createTopic, unique } from './sinkHarness.js';
 // and nothing else: no DBRP mapping, no v1 user. `tower-sink setup` adds those.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const INFLUXD = join(process.env.TOWER_CACHE_DIR ?? join(homedir(), '.cache', 'tower'), 'influxdb', '2.8.0', 'influxd');
 const ORG = 'GIST';
 const BUCKET = 'Labs';
 const USER = 'tower';
 const TIMEOUT = { timeout: 180_000 };
 
-const token = randomBytes(32).toString('hex');
 const password = randomBytes(16).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'tower-setup-e2e-'));
+let influx: PrivateInflux | undefined;
 let url = '';
-let influxd: ChildProcess | undefined;
+let token = '';
 const programs: Program[] = [];
 
 interface Run {
@@ -75,61 +75,15 @@ const storedDbrps = async () => (await api<{ content: Dbrp[] }>('GET', `/api/v2/
 const v1Auths = async () => (await api<{ authorizations: unknown[] }>('GET', '/private/legacy/authorizations')).authorizations;
 const v1As = (pw: string) => ({ TOWER_INFLUX_URL: url, TOWER_V1_USER: USER, TOWER_V1_PASSWORD: pw });
 
-function ensureInfluxd(): void {
-  if (existsSync(INFLUXD)) return;
-  const install = spawnSync('bash', [`${root}scripts/services/influxdb.sh`, 'install'], { stdio: 'inherit', timeout: 45 * 60_000 });
-  assert.equal(install.status, 0, `scripts/services/influxdb.sh install failed; influxd is needed at ${INFLUXD}`);
-}
-
 before(async () => {
   assert.ok(existsSync(`${root}dist/consumer/main.js`), 'dist/consumer/main.js is missing: run npm run build first');
-  ensureInfluxd();
-  url = `http://127.0.0.1:${await freePort()}`;
-  const log = openSync(join(dir, 'influxd.log'), 'a');
-  // The flags scripts/services/influxdb.sh starts it with; INFLUXD_CONFIG_PATH keeps it from reading a config file.
-  influxd = spawn(
-    INFLUXD,
-    [
-      '--http-bind-address',
-      url.slice('http://'.length),
-      '--bolt-path',
-      join(dir, 'influxd.bolt'),
-      '--sqlite-path',
-      join(dir, 'influxd.sqlite'),
-      '--engine-path',
-      join(dir, 'engine'),
-      '--reporting-disabled',
-      '--ui-disabled',
-      '--log-level',
-      'warn',
-    ],
-    { cwd: dir, env: { PATH: process.env.PATH ?? '', INFLUXD_CONFIG_PATH: dir }, stdio: ['ignore', log, log] },
-  );
-  closeSync(log);
-  const started = influxd;
-  await waitFor('influxd /health', 60_000, async () => {
-    if (started.exitCode !== null) throw new Error(`influxd exited with ${started.exitCode}:\n${readFileSync(join(dir, 'influxd.log'), 'utf8').slice(-2000)}`);
-    const health = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-    return health?.ok ? true : undefined;
-  });
-  const onboarding = await fetch(new URL('/api/v2/setup', url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: randomBytes(16).toString('hex'), org: ORG, bucket: BUCKET, token }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  assert.equal(onboarding.status, 201, `POST /api/v2/setup: ${await onboarding.text()}`);
+  influx = await startPrivateInflux({ org: ORG, bucket: BUCKET });
+  ({ url, token } = influx);
 });
 
 after(async () => {
   await Promise.all(programs.map((p) => p.stop()));
-  if (influxd && influxd.exitCode === null) {
-    const exited = new Promise((resolve) => influxd?.once('exit', resolve));
-    influxd.kill('SIGTERM');
-    const timer = setTimeout(() => influxd?.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await influx?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -138,12 +92,11 @@ test('setup on a fresh InfluxDB creates the DBRP mapping Labs/autogen and the v1
   assert.deepEqual(await v1Auths(), [], 'a fresh server has no v1 user');
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(run.stdout.trim().split('\n'), [
-    `bucket GIST/Labs: already present (ID ${await bucketID(BUCKET)})`,
-    'DBRP mapping Labs/autogen → bucket Labs: created',
-    'v1 user tower (read and write on Labs): created',
-  ]);
-  const [mapping, ...more] = await storedDbrps();
+  const lines = run.stdout.trim().split('\n');
+  assert.deepEqual(lines.slice(0, 2), [`bucket GIST/Labs: already present (ID ${await bucketID(BUCKET)})`, 'DBRP mapping Labs/autogen → bucket Labs: created']);
+  // The downsampling steps between them are tested in downsample.test.ts.
+  assert.deepEqual(lines.slice(-2, -1), ['v1 user tower (read and write on Labs): created']);
+  const [mapping, ...more] = (await storedDbrps()).filter((m) => m.retention_policy === 'autogen');
   assert.equal(more.length, 0);
   assert.deepEqual(
     { database: mapping?.database, rp: mapping?.retention_policy, default: mapping?.default, bucketID: mapping?.bucketID },
@@ -179,7 +132,7 @@ test('a second run changes nothing and says so', TIMEOUT, async () => {
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
-  assert.equal(lines.length, 3, run.stdout);
+  assert.equal(lines.length, 7, run.stdout);
   for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
   assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
 });

@@ -101,6 +101,9 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       v1Rp: 'autogen',
       v1User: 'tower',
       v1PasswordFile: file('password', password),
+      measurement: 'labs',
+      rawRetention: undefined,
+      downsampledRetention: undefined,
     });
     assert.throws(
       () => setupOptions(argv('short')),
@@ -116,7 +119,43 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       rp: 'autogen',
       user: 'tower',
       password: 'eight888',
+      measurement: 'labs',
+      rawRetention: undefined,
+      downsampledRetention: undefined,
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('setup options: --raw-retention and --downsampled-retention in seconds, undefined when unset or empty, refused when unreadable', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tower-setup-'));
+  try {
+    writeFileSync(join(dir, 'token'), 'secret-token\n');
+    writeFileSync(join(dir, 'password'), 'eight888');
+    const argv = (over: { rawRetention?: string; downsampledRetention?: string }) => ({
+      influxUrl: 'http://127.0.0.1:8086',
+      influxOrg: 'GIST',
+      influxBucket: 'Labs',
+      influxTokenFile: join(dir, 'token'),
+      v1Db: 'Labs',
+      v1Rp: 'autogen',
+      v1User: 'tower',
+      v1PasswordFile: join(dir, 'password'),
+      measurement: 'labs',
+      rawRetention: undefined,
+      downsampledRetention: undefined,
+      ...over,
+    });
+    const chosen = setupOptions(argv({ rawRetention: '30d', downsampledRetention: '0' }));
+    assert.deepEqual([chosen.rawRetention, chosen.downsampledRetention], [30 * 86400, 0]);
+    const empty = setupOptions(argv({ rawRetention: '', downsampledRetention: ' ' }));
+    assert.deepEqual([empty.rawRetention, empty.downsampledRetention], [undefined, undefined], 'an empty TOWER_RAW_RETENTION= is unset');
+    assert.throws(
+      () => setupOptions(argv({ rawRetention: '30' })),
+      (err: unknown) => err instanceof ConfigError && /^--raw-retention must be 0 \(forever\) or at least 1h .*got "30"$/.test(err.message),
+    );
+    assert.throws(() => setupOptions(argv({ downsampledRetention: '10m' })), /--downsampled-retention must be/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

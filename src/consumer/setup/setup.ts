@@ -1,8 +1,9 @@
 import { InfluxAdmin } from '../../influx/admin.js';
 import { InfluxError } from '../../influx/request.js';
+import { type DownsampleSettings, grantDownsampledRead, setUpDownsampling } from './downsample.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
 
-export interface SetupOptions {
+export interface SetupOptions extends DownsampleSettings {
   /** InfluxDB base URL. Default http://localhost:8086. */
   url: string;
   /** Organization that must exist. Default GIST. */
@@ -26,7 +27,8 @@ export class SetupError extends Error {
 
 /**
  * The lab's InfluxDB init: finds org and bucket, creates the DBRP mapping
- * db/rp → bucket and the v1 user with read and write on the bucket, each only
+ * db/rp → bucket, the downsampling (setUpDownsampling) and the v1 user with
+ * read and write on the bucket and read on the downsampled one, each only
  * if missing, and sets the user's password only if it does not work. Prints
  * one line per step; resolves to false after printing why a step failed.
  */
@@ -42,7 +44,7 @@ export async function runSetup(options: SetupOptions, out: (line: string) => voi
 }
 
 async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: string) => void): Promise<void> {
-  const { org: orgName, bucket: bucketName, db, rp, user, password } = options;
+  const { org: orgName, bucket: bucketName, db, rp, user } = options;
   const org = await admin.findOrg(orgName);
   if (!org) throw new SetupError(`organization "${orgName}" not found at ${options.url}: fix --influx-org (TOWER_INFLUX_ORG), or onboard InfluxDB with it`);
   const bucket = await admin.findBucket(org.id, bucketName);
@@ -64,6 +66,13 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
   if (dbrp.kind === 'create') await admin.createDbrp({ orgID: org.id, bucketID: bucket.id, database: db, retention_policy: rp, default: true });
   out(`${dbrpStep}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
 
+  const downsampled = await setUpDownsampling(admin, options, org, bucket, out);
+  await setUpV1User(admin, options, target, out);
+  await grantDownsampledRead(admin, options, downsampled, out);
+}
+
+async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: SetupTarget, out: (line: string) => void): Promise<void> {
+  const { bucket: bucketName, db, rp, user, password } = options;
   const userStep = `v1 user ${user} (read and write on ${bucketName})`;
   const login = { user, password, db, rp };
   const auth = decideV1Auth(await admin.listV1Authorizations(), target);
@@ -78,7 +87,7 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
     auth.kind === 'create'
       ? (
           await admin.createV1Authorization({
-            orgID: org.id,
+            orgID: target.orgID,
             token: user,
             description: `tower-sink setup: v1 user for ${db}/${rp}`,
             permissions: v1Permissions(target),

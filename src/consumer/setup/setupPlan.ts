@@ -49,7 +49,7 @@ export function decideV1Auth(existing: readonly V1Authorization[], want: SetupTa
 }
 
 /** A permission on this bucket, or on all buckets of its organization (or of every one). */
-function grantsBucket(permission: Permission, want: SetupTarget): boolean {
+export function grantsBucket(permission: Permission, want: Pick<SetupTarget, 'orgID' | 'bucketID'>): boolean {
   const r = permission.resource;
   if (r.type !== 'buckets') return false;
   if (r.id !== undefined) return r.id === want.bucketID;
