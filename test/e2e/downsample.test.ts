@@ -124,11 +124,11 @@ after(async () => {
   await influx?.stop();
 });
 
-test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mapping Labs/1m, and read on it for tower', TIMEOUT, async () => {
+test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mapping Labs/1m, and read on it and on _monitoring for tower', TIMEOUT, async () => {
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = linesOf(run);
-  assert.equal(lines.length, 7, run.stdout);
+  assert.equal(lines.length, 8, run.stdout);
   const expected = [
     /^bucket GIST\/Labs: already present \(ID \w+\)$/,
     /^DBRP mapping Labs\/autogen → bucket Labs: created$/,
@@ -136,7 +136,8 @@ test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mappin
     /^task "downsample Labs to Labs_1m" \(every 1m, offset 30s\): created \(ID \w+\)$/,
     /^DBRP mapping Labs\/1m → bucket Labs_1m: created$/,
     /^v1 user tower \(read and write on Labs\): created$/,
-    /^v1 user tower \(read on Labs_1m\): created \(.+\)$/,
+    /^v1 user tower \(read on Labs_1m\): created$/,
+    /^v1 user tower \(read on _monitoring\): created$/,
   ];
   expected.forEach((pattern, i) => {
     assert.match(lines[i] as string, pattern);
@@ -157,7 +158,7 @@ test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mappin
     'Labs/1m, not the default: plain InfluxQL still reads the raw bucket',
   );
   const reads = now.tower?.permissions.filter((p) => p.action === 'read').map((p) => p.resource.id);
-  assert.deepEqual(reads?.sort(), [now.raw?.id, now.downsampled?.id].sort());
+  assert.deepEqual(reads?.sort(), [now.raw?.id, now.downsampled?.id, (await bucket('_monitoring'))?.id].sort());
 });
 
 test('a task run asked for through the API writes exact 1-minute means and the CPU_Usage max, read by tower from "Labs"."1m"', TIMEOUT, async () => {
@@ -222,7 +223,7 @@ test('a second run changes nothing and says "already present" for every step', T
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = linesOf(run);
-  assert.equal(lines.length, 7, run.stdout);
+  assert.equal(lines.length, 8, run.stdout);
   for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
   assert.deepEqual(await state(), before);
 });
@@ -283,7 +284,7 @@ test('tower without read on Labs_1m (from an older setup) is given it, and keeps
   assert.equal(now?.description, 'an older setup');
   assert.deepEqual(
     now?.permissions.map((p) => `${p.action} ${p.resource.id}`).sort(),
-    [`read ${raw.id}`, `write ${raw.id}`, `read ${(await bucket('Labs_1m'))?.id}`].sort(),
+    [`read ${raw.id}`, `write ${raw.id}`, `read ${(await bucket('Labs_1m'))?.id}`, `read ${(await bucket('_monitoring'))?.id}`].sort(),
   );
   assert.equal((await v1Query(asTower(), 'SELECT mean("CPU_Usage") FROM "Labs"."1m"."labs"')).length, 1);
   assert.match(setup().stdout, /^v1 user tower \(read on Labs_1m\): already present$/m);

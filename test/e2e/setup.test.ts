@@ -95,7 +95,11 @@ test('setup on a fresh InfluxDB creates the DBRP mapping Labs/autogen and the v1
   const lines = run.stdout.trim().split('\n');
   assert.deepEqual(lines.slice(0, 2), [`bucket GIST/Labs: already present (ID ${await bucketID(BUCKET)})`, 'DBRP mapping Labs/autogen → bucket Labs: created']);
   // The downsampling steps between them are tested in downsample.test.ts.
-  assert.deepEqual(lines.slice(-2, -1), ['v1 user tower (read and write on Labs): created']);
+  assert.deepEqual(lines.slice(-3), [
+    'v1 user tower (read and write on Labs): created',
+    'v1 user tower (read on Labs_1m): created',
+    'v1 user tower (read on _monitoring): created',
+  ]);
   const [mapping, ...more] = (await storedDbrps()).filter((m) => m.retention_policy === 'autogen');
   assert.equal(more.length, 0);
   assert.deepEqual(
@@ -132,7 +136,7 @@ test('a second run changes nothing and says so', TIMEOUT, async () => {
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
-  assert.equal(lines.length, 7, run.stdout);
+  assert.equal(lines.length, 8, run.stdout);
   for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
   assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
 });

@@ -4,7 +4,6 @@ import {
   DOWNSAMPLE,
   decideRetention,
   decideTask,
-  decideV1Read,
   defaultShardGroupSeconds,
   downsampleFlux,
   downsampleNames,
@@ -13,6 +12,7 @@ import {
   parseRetention,
   retentionOf,
 } from '../../src/consumer/setup/downsamplePlan.js';
+import { decideV1Read } from '../../src/consumer/setup/setupPlan.js';
 import type { Bucket, V1Authorization } from '../../src/influx/admin.js';
 import type { Task } from '../../src/influx/tasks.js';
 

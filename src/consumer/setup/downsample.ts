@@ -1,6 +1,6 @@
 import type { Bucket, InfluxAdmin, Org } from '../../influx/admin.js';
 import { InfluxTasks } from '../../influx/tasks.js';
-import { DOWNSAMPLE, decideRetention, decideTask, decideV1Read, downsampleFlux, downsampleNames, formatRetention, retentionOf } from './downsamplePlan.js';
+import { DOWNSAMPLE, decideRetention, decideTask, downsampleFlux, downsampleNames, formatRetention, retentionOf } from './downsamplePlan.js';
 import { SetupError, type SetupOptions } from './setup.js';
 import { decideDbrp } from './setupPlan.js';
 
@@ -19,7 +19,7 @@ export interface DownsampleSettings {
  * then makes the bucket `<bucket>_1m`, the task that fills it and the DBRP
  * mapping `<db>/1m` → it, each only if missing (the task's script is put
  * back when it differs). One line per step; resolves to the downsampled
- * bucket, which the v1 user is then given read on (grantDownsampledRead).
+ * bucket, which the v1 user is then given read on (grantV1Read).
  */
 export async function setUpDownsampling(admin: InfluxAdmin, options: SetupOptions, org: Org, raw: Bucket, out: (line: string) => void): Promise<Bucket> {
   const tasks = new InfluxTasks(admin);
@@ -78,28 +78,6 @@ export async function setUpDownsampling(admin: InfluxAdmin, options: SetupOption
  * again with the same name, description and permissions plus the read, and
  * given the same password.
  */
-export async function grantDownsampledRead(admin: InfluxAdmin, options: SetupOptions, downsampled: Bucket, out: (line: string) => void): Promise<void> {
-  const step = `v1 user ${options.user} (read on ${downsampled.name})`;
-  const decision = decideV1Read(await admin.listV1Authorizations(), { orgID: downsampled.orgID, bucketID: downsampled.id, user: options.user });
-  if (decision.kind === 'missing') throw new SetupError(`${step}: the v1 user is gone; run setup again`);
-  if (decision.kind === 'present') {
-    out(`${step}: already present`);
-    return;
-  }
-  const { auth } = decision;
-  await new InfluxTasks(admin).deleteV1Authorization(auth.id);
-  const replaced = await admin.createV1Authorization({
-    orgID: auth.orgID,
-    token: auth.token,
-    description: auth.description ?? `tower-sink setup: v1 user for ${options.db}`,
-    permissions: decision.permissions,
-  });
-  await admin.setV1Password(replaced.id, options.password);
-  const login = { user: options.user, password: options.password, db: options.db, rp: DOWNSAMPLE.rp };
-  if (!(await admin.v1LoginWorks(login)))
-    throw new SetupError(`${step}: the v1 /query refuses ${options.user} after its authorization was replaced; check InfluxDB's log`);
-  out(`${step}: created (InfluxDB cannot add a permission to a v1 authorization: ID ${auth.id} replaced by ${replaced.id}, same password)`);
-}
 
 async function setRetention(tasks: InfluxTasks, name: string, bucket: Bucket, seconds: number, out: (line: string) => void): Promise<void> {
   const step = `bucket ${name} retention ${formatRetention(seconds)}`;

@@ -1,6 +1,5 @@
-import type { Bucket, Permission, V1Authorization } from '../../influx/admin.js';
+import type { Bucket } from '../../influx/admin.js';
 import type { Task } from '../../influx/tasks.js';
-import { grantsBucket } from './setupPlan.js';
 
 const HOUR_S = 3600;
 const DAY_S = 24 * HOUR_S;
@@ -169,25 +168,4 @@ export function formatRetention(seconds: number): string {
   if (seconds % DAY_S === 0) return `${seconds / DAY_S}d`;
   if (seconds % HOUR_S === 0) return `${seconds / HOUR_S}h`;
   return `${seconds}s`;
-}
-
-export type V1ReadDecision =
-  | { kind: 'present' }
-  /** InfluxDB cannot add a permission to a v1 authorization: it is replaced by one with these. */
-  | { kind: 'add'; auth: V1Authorization; permissions: Permission[] }
-  | { kind: 'missing' };
-
-/** Whether the v1 user may read the downsampled bucket, and the permissions it needs if not. */
-export function decideV1Read(existing: readonly V1Authorization[], want: { orgID: string; bucketID: string; user: string }): V1ReadDecision {
-  const auth = existing.find((a) => a.token === want.user);
-  if (!auth) return { kind: 'missing' };
-  if (auth.permissions.some((p) => p.action === 'read' && grantsBucket(p, want))) return { kind: 'present' };
-  const kept = auth.permissions.map(({ action, resource }) => ({ action, resource: withoutNames(resource) }));
-  return { kind: 'add', auth, permissions: [...kept, { action: 'read', resource: { type: 'buckets', id: want.bucketID, orgID: want.orgID } }] };
-}
-
-/** A resource as it is given to InfluxDB: listings add the bucket's and organization's names, which InfluxDB fills in itself. */
-function withoutNames(resource: Permission['resource']): Permission['resource'] {
-  const { type, id, orgID } = resource;
-  return { type, ...(id === undefined ? {} : { id }), ...(orgID === undefined ? {} : { orgID }) };
 }

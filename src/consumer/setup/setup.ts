@@ -1,7 +1,12 @@
-import { InfluxAdmin } from '../../influx/admin.js';
+import { type Bucket, InfluxAdmin } from '../../influx/admin.js';
 import { InfluxError } from '../../influx/request.js';
-import { type DownsampleSettings, grantDownsampledRead, setUpDownsampling } from './downsample.js';
+import { type DownsampleSettings, setUpDownsampling } from './downsample.js';
+import { DOWNSAMPLE } from './downsamplePlan.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
+import { grantV1Read } from './v1Read.js';
+
+/** InfluxDB's bucket of check statuses and notifications, one per organization. */
+const MONITORING_BUCKET = '_monitoring';
 
 export interface SetupOptions extends DownsampleSettings {
   /** InfluxDB base URL. Default http://localhost:8086. */
@@ -67,11 +72,29 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
   out(`${dbrpStep}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
 
   const downsampled = await setUpDownsampling(admin, options, org, bucket, out);
-  await setUpV1User(admin, options, target, out);
-  await grantDownsampledRead(admin, options, downsampled, out);
+  // Chronograf's Tower dashboard shows the checks' statuses through the virtual mapping _monitoring/autogen.
+  const monitoring = await admin.findBucket(org.id, MONITORING_BUCKET);
+  if (!monitoring)
+    throw new SetupError(`bucket ${MONITORING_BUCKET} not found in organization ${orgName}: InfluxDB makes it with every organization; check InfluxDB's log`);
+  const reads = [
+    { bucket: downsampled, dbrp: { db, rp: DOWNSAMPLE.rp } },
+    { bucket: monitoring, dbrp: { db: MONITORING_BUCKET, rp: 'autogen' } },
+  ];
+  const created = await setUpV1User(
+    admin,
+    options,
+    target,
+    reads.map((r) => r.bucket),
+    out,
+  );
+  for (const { bucket: other, dbrp: otherDbrp } of reads) {
+    if (created) out(`v1 user ${user} (read on ${other.name}): created`);
+    else await grantV1Read(admin, options, other, otherDbrp, out);
+  }
 }
 
-async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: SetupTarget, out: (line: string) => void): Promise<void> {
+/** The v1 user with read and write on the bucket (and read on `reads`, when it is new); true when it was created. */
+async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: SetupTarget, reads: Bucket[], out: (line: string) => void): Promise<boolean> {
   const { bucket: bucketName, db, rp, user, password } = options;
   const userStep = `v1 user ${user} (read and write on ${bucketName})`;
   const login = { user, password, db, rp };
@@ -81,7 +104,7 @@ async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: Se
   }
   if (auth.kind === 'check-password' && (await admin.v1LoginWorks(login))) {
     out(`${userStep}: already present`);
-    return;
+    return false;
   }
   const id =
     auth.kind === 'create'
@@ -90,7 +113,7 @@ async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: Se
             orgID: target.orgID,
             token: user,
             description: `tower-sink setup: v1 user for ${db}/${rp}`,
-            permissions: v1Permissions(target),
+            permissions: v1Permissions(target, reads),
           })
         ).id
       : auth.auth.id;
@@ -98,4 +121,5 @@ async function setUpV1User(admin: InfluxAdmin, options: SetupOptions, target: Se
   if (!(await admin.v1LoginWorks(login)))
     throw new SetupError(`${userStep}: the v1 /query still refuses ${user} after its password was set; check InfluxDB's log`);
   out(`${userStep}: ${auth.kind === 'create' ? 'created' : 'updated (password set)'}`);
+  return auth.kind === 'create';
 }

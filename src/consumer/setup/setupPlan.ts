@@ -1,4 +1,4 @@
-import type { DbrpMapping, Permission, V1Authorization } from '../../influx/admin.js';
+import type { Bucket, DbrpMapping, Permission, V1Authorization } from '../../influx/admin.js';
 
 /** What setup wants: db/rp of the v1 user mapped to one bucket. */
 export interface SetupTarget {
@@ -56,7 +56,31 @@ export function grantsBucket(permission: Permission, want: Pick<SetupTarget, 'or
   return r.orgID === undefined || r.orgID === want.orgID;
 }
 
-/** The permissions setup gives a new v1 user: read and write on the bucket alone. */
-export function v1Permissions(want: SetupTarget): Permission[] {
-  return (['read', 'write'] as const).map((action) => ({ action, resource: { type: 'buckets', id: want.bucketID, orgID: want.orgID } }));
+/** The permissions setup gives a new v1 user: read and write on the bucket, and read on `reads`. */
+export function v1Permissions(want: SetupTarget, reads: readonly Bucket[] = []): Permission[] {
+  return [
+    ...(['read', 'write'] as const).map((action) => ({ action, resource: { type: 'buckets', id: want.bucketID, orgID: want.orgID } })),
+    ...reads.map((b) => ({ action: 'read' as const, resource: { type: 'buckets', id: b.id, orgID: b.orgID } })),
+  ];
+}
+
+export type V1ReadDecision =
+  | { kind: 'present' }
+  /** InfluxDB cannot add a permission to a v1 authorization: it is replaced by one with these. */
+  | { kind: 'add'; auth: V1Authorization; permissions: Permission[] }
+  | { kind: 'missing' };
+
+/** Whether the v1 user may read a bucket besides its own (the downsampled one, _monitoring), and the permissions it needs if not. */
+export function decideV1Read(existing: readonly V1Authorization[], want: { orgID: string; bucketID: string; user: string }): V1ReadDecision {
+  const auth = existing.find((a) => a.token === want.user);
+  if (!auth) return { kind: 'missing' };
+  if (auth.permissions.some((p) => p.action === 'read' && grantsBucket(p, want))) return { kind: 'present' };
+  const kept = auth.permissions.map(({ action, resource }) => ({ action, resource: withoutNames(resource) }));
+  return { kind: 'add', auth, permissions: [...kept, { action: 'read', resource: { type: 'buckets', id: want.bucketID, orgID: want.orgID } }] };
+}
+
+/** A resource as it is given to InfluxDB: listings add the bucket's and organization's names, which InfluxDB fills in itself. */
+function withoutNames(resource: Permission['resource']): Permission['resource'] {
+  const { type, id, orgID } = resource;
+  return { type, ...(id === undefined ? {} : { id }), ...(orgID === undefined ? {} : { orgID }) };
 }
