@@ -21,8 +21,10 @@ export class InfluxError extends Error {
   }
 }
 
+export type InfluxMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface InfluxRequest {
-  method?: 'GET' | 'POST';
+  method?: InfluxMethod;
   /** Path and query string, appended to the base URL. */
   path: string;
   /** Sent as the Authorization header; none for /health and the like. */
