@@ -6,6 +6,7 @@ import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { readSecret } from '../secrets.js';
 import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import { ALERTING, alertingOptions } from './setup/alertingOptions.js';
 import type { SetupOptions } from './setup/setup.js';
 import type { VerifyOptions } from './verify/verify.js';
 
@@ -38,7 +39,7 @@ const INFLUX = {
   ...V1_LOGIN,
 } satisfies Record<string, Options>;
 
-const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN } satisfies Record<string, Options>;
+const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN, measurement: INFLUX.measurement, ...ALERTING } satisfies Record<string, Options>;
 
 const RUN = {
   brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
@@ -74,7 +75,7 @@ const VERIFY = {
   baseline: { type: 'number', default: 30, describe: 'Seconds before the start whose mean is the baseline' },
 } satisfies Record<string, Options>;
 
-const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY });
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY, ...SETUP });
 const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
@@ -97,7 +98,7 @@ function parser(args: string[]) {
     )
     .command(
       'setup',
-      'Create what is missing in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, v1 user with read+write on it, its password (needs an operator token)',
+      'Create or fix in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, v1 user with read+write on it, its password, the deadman/CPU/memory checks and, with --alert-webhook, their notifications (needs an operator token)',
       (y) => y.options(SETUP).epilogue(PRECEDENCE_NOTE),
     )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
@@ -149,6 +150,7 @@ export function setupOptions(argv: SetupArgs): SetupOptions {
     rp: nonEmpty(argv.v1Rp, '--v1-rp'),
     user: nonEmpty(argv.v1User, '--v1-user'),
     password,
+    alerting: alertingOptions(argv),
   };
 }
 

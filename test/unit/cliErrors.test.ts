@@ -47,6 +47,18 @@ for (const [what, role, args, message] of cases) {
   });
 }
 
+test('setup refuses alerting options that cannot work, before it asks InfluxDB anything', () => {
+  const secrets = { TOWER_INFLUX_TOKEN: 'token', TOWER_V1_PASSWORD: 'password8', TOWER_INFLUX_URL: 'http://127.0.0.1:1' };
+  for (const [args, message] of [
+    [['--silent-after', '30'], /--silent-after must be a duration in whole seconds such as 30s, 1m or 7d, got "30"/],
+    [['--check-every', '5s'], /--check-offset \(6s\) must be shorter than --check-every \(5s\)/],
+  ] as const) {
+    const result = run('consumer', ['setup', ...args], secrets);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+  }
+});
+
 test('--help lists every option with its default', () => {
   const result = run('agent', ['run', '--help']);
   assert.equal(result.status, 0);

@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/cli.js';
 import { setupOptions } from '../../src/consumer/cli.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from '../../src/consumer/setup/setupPlan.js';
 import type { DbrpMapping, V1Authorization } from '../../src/influx/admin.js';
+import { ALERTING_ARGS } from './alertingArgs.js';
 
 const want: SetupTarget = { orgID: 'org1', bucketID: 'labs1', bucket: 'Labs', db: 'Labs', rp: 'autogen', user: 'tower' };
 
@@ -101,6 +102,9 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       v1Rp: 'autogen',
       v1User: 'tower',
       v1PasswordFile: file('password', password),
+      measurement: 'labs',
+      ...ALERTING_ARGS,
+      alerts: false,
     });
     assert.throws(
       () => setupOptions(argv('short')),
@@ -116,6 +120,7 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       rp: 'autogen',
       user: 'tower',
       password: 'eight888',
+      alerting: undefined,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

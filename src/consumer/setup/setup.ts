@@ -1,5 +1,8 @@
 import { InfluxAdmin } from '../../influx/admin.js';
+import { InfluxMonitoring } from '../../influx/monitoring.js';
 import { InfluxError } from '../../influx/request.js';
+import { setUpAlerting } from './alerting.js';
+import type { AlertingOptions } from './alertingPlan.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
 
 export interface SetupOptions {
@@ -17,6 +20,8 @@ export interface SetupOptions {
   /** v1 user given read and write on the bucket. Default tower. */
   user: string;
   password: string;
+  /** The checks, endpoint and rules of docs/alerting.md; undefined with --no-alerts. */
+  alerting: AlertingOptions | undefined;
 }
 
 /** A step cannot be done without the operator's decision; the message says which. */
@@ -27,7 +32,8 @@ export class SetupError extends Error {
 /**
  * The lab's InfluxDB init: finds org and bucket, creates the DBRP mapping
  * db/rp → bucket and the v1 user with read and write on the bucket, each only
- * if missing, and sets the user's password only if it does not work. Prints
+ * if missing, and sets the user's password only if it does not work; then
+ * the alerting checks and notifications (alerting.ts). Prints
  * one line per step; resolves to false after printing why a step failed.
  */
 export async function runSetup(options: SetupOptions, out: (line: string) => void, fail: (line: string) => void): Promise<boolean> {
@@ -42,7 +48,7 @@ export async function runSetup(options: SetupOptions, out: (line: string) => voi
 }
 
 async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: string) => void): Promise<void> {
-  const { org: orgName, bucket: bucketName, db, rp, user, password } = options;
+  const { org: orgName, bucket: bucketName, db, rp, user } = options;
   const org = await admin.findOrg(orgName);
   if (!org) throw new SetupError(`organization "${orgName}" not found at ${options.url}: fix --influx-org (TOWER_INFLUX_ORG), or onboard InfluxDB with it`);
   const bucket = await admin.findBucket(org.id, bucketName);
@@ -64,6 +70,12 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
   if (dbrp.kind === 'create') await admin.createDbrp({ orgID: org.id, bucketID: bucket.id, database: db, retention_policy: rp, default: true });
   out(`${dbrpStep}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
 
+  await setUpV1User(options, admin, target, out);
+  await setUpAlerting(new InfluxMonitoring(options.url, options.token), org.id, options.alerting, out);
+}
+
+async function setUpV1User(options: SetupOptions, admin: InfluxAdmin, target: SetupTarget, out: (line: string) => void): Promise<void> {
+  const { bucket: bucketName, db, rp, user, password } = options;
   const userStep = `v1 user ${user} (read and write on ${bucketName})`;
   const login = { user, password, db, rp };
   const auth = decideV1Auth(await admin.listV1Authorizations(), target);
@@ -78,7 +90,7 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
     auth.kind === 'create'
       ? (
           await admin.createV1Authorization({
-            orgID: org.id,
+            orgID: target.orgID,
             token: user,
             description: `tower-sink setup: v1 user for ${db}/${rp}`,
             permissions: v1Permissions(target),
