@@ -246,14 +246,17 @@ ensure_org_and_bucket() {
 # write on BUCKET) with V1_PASSWORD: what `tower-sink setup` makes, so the
 # built program does it (one line per step). The token and the password go
 # through its environment, never its command line; TOWER_* settings of the
-# caller's shell do not reach it.
+# caller's shell do not reach it. --no-alerts: this development server holds
+# thousands of simulated hosts (npm run fleet, the tests), and the lab's
+# deadman check would write a status for each of them every 10 s; the
+# alerting test provisions checks of its own (test/e2e/alerting.test.ts).
 sink_setup() {
   local main="dist/consumer/main.js" line
   if ! (
     while IFS= read -r line; do unset "$line"; done < <(compgen -e | grep '^TOWER_' || true)
     export TOWER_INFLUX_TOKEN="$ADMIN_TOKEN" TOWER_V1_PASSWORD="$V1_PASSWORD"
     exec node "$TOWER_ROOT/$main" setup --influx-url "$URL" --influx-org "$ORG" --influx-bucket "$BUCKET" \
-      --v1-db "$DB" --v1-rp "$RP" --v1-user "$V1_USER"
+      --v1-db "$DB" --v1-rp "$RP" --v1-user "$V1_USER" --no-alerts
   ) | while IFS= read -r line; do log "tower-sink setup: $line"; done; then
     die "tower-sink setup failed (its message is above)"
   fi

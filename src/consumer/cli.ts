@@ -5,7 +5,9 @@ import { parseBrokerList } from '../kafka/client.js';
 import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
 import { readSecret } from '../secrets.js';
+import type { AlertsOptions } from './alerts/alerts.js';
 import { SINK_DEFAULTS, type SinkOptions } from './pipeline/sink.js';
+import { ALERT_PREFIX, ALERTING, alertingOptions } from './setup/alertingOptions.js';
 import { DOWNSAMPLE, formatRetention, parseRetention } from './setup/downsamplePlan.js';
 import type { SetupOptions } from './setup/setup.js';
 import type { VerifyOptions } from './verify/verify.js';
@@ -50,7 +52,15 @@ const RETENTION = {
   },
 } satisfies Record<string, Options>;
 
-const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN, ...RETENTION } satisfies Record<string, Options>;
+const SETUP = { ...INFLUX_SERVER, ...V1_LOGIN, ...RETENTION, ...ALERTING } satisfies Record<string, Options>;
+
+const ALERTS = {
+  'influx-url': INFLUX_SERVER['influx-url'],
+  'influx-org': INFLUX_SERVER['influx-org'],
+  'influx-token-file': INFLUX_SERVER['influx-token-file'],
+  ...ALERT_PREFIX,
+  host: { type: 'string', describe: 'Only this host (exit 2 if it has no statuses)' },
+} satisfies Record<string, Options>;
 
 const RUN = {
   brokers: { type: 'string', default: SINK_DEFAULTS.brokers.join(','), describe: 'Kafka bootstrap brokers, host:port,…' },
@@ -91,31 +101,35 @@ const VERIFY = {
   },
 } satisfies Record<string, Options>;
 
-const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY, ...SETUP });
-const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP } as const;
+const ALL_OPTIONS = Object.keys({ ...COMMON, ...RUN, ...VERIFY, ...SETUP, ...ALERTS });
+const COMMAND_OPTIONS = { run: RUN, verify: VERIFY, doctor: RUN, setup: SETUP, alerts: ALERTS } as const;
 export type SinkCommand = keyof typeof COMMAND_OPTIONS;
 
 type InfluxArgs = ParsedOptions<typeof INFLUX>;
 type RunArgs = ParsedOptions<typeof RUN>;
 type VerifyArgs = ParsedOptions<typeof VERIFY>;
 type SetupArgs = ParsedOptions<typeof SETUP>;
+type AlertsArgs = ParsedOptions<typeof ALERTS>;
 /**
  * The parsed options, typed from their specs. yargs fills in the defaults of
  * the named command's options alone, and each command reads only its own.
  */
-export type SinkArgs = RunArgs & VerifyArgs & SetupArgs;
+export type SinkArgs = RunArgs & VerifyArgs & SetupArgs & AlertsArgs;
 function parser(args: string[]) {
   const about = 'Consumes Tower samples from Kafka and writes them to InfluxDB.';
   return programParser(PROGRAM, args, about, ALL_OPTIONS, `${PRECEDENCE_NOTE}\nSecrets (token, passwords) come only from the environment or from files.`)
-    .demandCommand(1, 'Name a command: run, verify, doctor or setup.')
+    .demandCommand(1, 'Name a command: run, verify, doctor, setup or alerts.')
     .command('run', 'Consume samples from Kafka and write them to InfluxDB', (y) => y.options(RUN).epilogue(PRECEDENCE_NOTE))
     .command('doctor', 'Check brokers, topic, group, InfluxDB health, token, bucket and DBRP mapping; exit 1 on any failure', (y) =>
       y.options(RUN).epilogue(PRECEDENCE_NOTE),
     )
     .command(
       'setup',
-      'Create what is missing in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, bucket <bucket>_1m with the task filling it and mapping --v1-db/1m, v1 user with read+write on the bucket and read on <bucket>_1m, its password (needs an operator token)',
+      'Create or fix in InfluxDB: DBRP mapping --v1-db/--v1-rp → bucket, bucket <bucket>_1m with the task filling it and mapping --v1-db/1m, v1 user with read+write on the bucket and read on <bucket>_1m and _monitoring, its password, the deadman/CPU/memory checks and, with --alert-webhook, their notifications (needs an operator token)',
       (y) => y.options(SETUP).epilogue(PRECEDENCE_NOTE),
+    )
+    .command('alerts', "Print each host's level of every check (from _monitoring); exit 1 if any is CRIT, 0 if none, 2 if it cannot tell", (y) =>
+      y.options(ALERTS).epilogue(PRECEDENCE_NOTE),
     )
     .command('verify', "The lab's load test: PASS (exit 0) if CPU_Usage of --host rises by --min-rise within --window", (y) =>
       y.options(VERIFY).epilogue(PRECEDENCE_NOTE),
@@ -170,6 +184,17 @@ export function setupOptions(argv: SetupArgs): SetupOptions {
     measurement: nonEmpty(argv.measurement, '--measurement'),
     rawRetention: retention(argv.rawRetention, '--raw-retention'),
     downsampledRetention: retention(argv.downsampledRetention, '--downsampled-retention'),
+    alerting: alertingOptions(argv),
+  };
+}
+
+export function alertsOptions(argv: AlertsArgs): AlertsOptions {
+  return {
+    url: nonEmpty(argv.influxUrl, '--influx-url'),
+    org: nonEmpty(argv.influxOrg, '--influx-org'),
+    token: influxToken(argv),
+    prefix: nonEmpty(argv.alertPrefix, '--alert-prefix'),
+    host: argv.host === undefined ? undefined : nonEmpty(argv.host, '--host'),
   };
 }
 

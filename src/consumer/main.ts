@@ -2,7 +2,8 @@
 import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../log.js';
 import { runProgram } from '../program.js';
-import { PROGRAM, parseSinkArgs, setupOptions, sinkOptions, verifyOptions } from './cli.js';
+import { runAlerts } from './alerts/alerts.js';
+import { alertsOptions, PROGRAM, parseSinkArgs, setupOptions, sinkOptions, verifyOptions } from './cli.js';
 import { runSinkDoctor } from './doctor.js';
 import { runSink } from './pipeline/sink.js';
 import { runSetup } from './setup/setup.js';
@@ -12,6 +13,7 @@ runProgram(PROGRAM, async () => {
   const { command, argv } = await parseSinkArgs(hideBin(process.argv));
   const print = (text: string) => process.stdout.write(`${text}\n`);
   if (command === 'setup') return (await runSetup(setupOptions(argv), print, (text) => process.stderr.write(`${PROGRAM} setup: ${text}\n`))) ? 0 : 1;
+  if (command === 'alerts') return runAlerts(alertsOptions(argv), print, (text) => process.stderr.write(`${PROGRAM} alerts: ${text}\n`));
   if (command === 'verify') return (await runVerify(verifyOptions(argv), print)) ? 0 : 1;
   const options = sinkOptions(argv);
   if (command === 'doctor') return (await runSinkDoctor(options, createLogger(PROGRAM, 'silent'), print)) ? 0 : 1;

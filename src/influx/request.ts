@@ -21,7 +21,7 @@ export class InfluxError extends Error {
   }
 }
 
-export type InfluxMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type InfluxMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface InfluxRequest {
   method?: InfluxMethod;

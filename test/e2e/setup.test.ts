@@ -95,10 +95,14 @@ test('setup on a fresh InfluxDB creates the DBRP mapping Labs/autogen and the v1
   const lines = run.stdout.trim().split('\n');
   assert.deepEqual(lines.slice(0, 2), [`bucket GIST/Labs: already present (ID ${await bucketID(BUCKET)})`, 'DBRP mapping Labs/autogen → bucket Labs: created']);
   // The downsampling steps between them are tested in downsample.test.ts.
-  assert.deepEqual(lines.slice(-3), [
+  assert.deepEqual(lines.slice(-7), [
     'v1 user tower (read and write on Labs): created',
     'v1 user tower (read on Labs_1m): created',
     'v1 user tower (read on _monitoring): created',
+    'check "tower deadman" (CRIT after 30s without a sample, checked every 10s): created',
+    'check "tower CPU_Usage" (WARN above 75 %, CRIT above 90 % for 1m): created',
+    'check "tower memory" (CRIT above 90 % in use, i.e. MemAvailable under 10 %, for 1m): created',
+    "notifications: none (no --alert-webhook), the checks' statuses land in _monitoring",
   ]);
   const [mapping, ...more] = (await storedDbrps()).filter((m) => m.retention_policy === 'autogen');
   assert.equal(more.length, 0);
@@ -136,8 +140,8 @@ test('a second run changes nothing and says so', TIMEOUT, async () => {
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
-  assert.equal(lines.length, 8, run.stdout);
-  for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
+  assert.equal(lines.length, 12, run.stdout);
+  for (const line of lines.filter((l) => !l.startsWith('notifications: '))) assert.match(line, /: already present( \(ID \w+\))?$/);
   assert.deepEqual({ dbrps: await storedDbrps(), auths: await v1Auths() }, before);
 });
 

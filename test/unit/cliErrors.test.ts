@@ -36,6 +36,7 @@ const cases: [string, 'agent' | 'consumer', string[], RegExp][] = [
   ['missing config file', 'agent', ['run', '--config', '/nonexistent/agent.yaml'], /cannot read config file/],
   ['sink without a token', 'consumer', ['run'], /set TOWER_INFLUX_TOKEN or --influx-token-file/],
   ['sink --v1 without a password', 'consumer', ['run', '--v1'], /set TOWER_V1_PASSWORD or --v1-password-file/],
+  ['alerts without a token', 'consumer', ['alerts'], /set TOWER_INFLUX_TOKEN or --influx-token-file/],
 ];
 
 for (const [what, role, args, message] of cases) {
@@ -46,6 +47,28 @@ for (const [what, role, args, message] of cases) {
     assert.match(result.stderr, /--help/);
   });
 }
+
+test('setup refuses alerting options that cannot work, before it asks InfluxDB anything', () => {
+  const secrets = { TOWER_INFLUX_TOKEN: 'token', TOWER_V1_PASSWORD: 'password8', TOWER_INFLUX_URL: 'http://127.0.0.1:1' };
+  for (const [args, message] of [
+    [['--silent-after', '30'], /--silent-after must be a duration in whole seconds such as 30s, 1m or 7d, got "30"/],
+    [['--check-every', '5s'], /--check-offset \(6s\) must be shorter than --check-every \(5s\)/],
+  ] as const) {
+    const result = run('consumer', ['setup', ...args], secrets);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+  }
+});
+
+test('alerts: InfluxDB out of reach is exit 2 with the reason, not a crash', () => {
+  const result = run('consumer', ['alerts'], { TOWER_INFLUX_TOKEN: 'token', TOWER_INFLUX_URL: 'http://127.0.0.1:1' });
+  assert.equal(result.status, 2, result.stderr);
+  assert.match(
+    result.stderr,
+    /^tower-sink alerts: cannot reach InfluxDB at http:\/\/127\.0\.0\.1:1 \(.* on GET \/api\/v2\/orgs\): start it, or fix --influx-url$/m,
+  );
+  assert.doesNotMatch(result.stderr, /token/);
+});
 
 test('--help lists every option with its default', () => {
   const result = run('agent', ['run', '--help']);

@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/cli.js';
 import { setupOptions } from '../../src/consumer/cli.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from '../../src/consumer/setup/setupPlan.js';
 import type { DbrpMapping, V1Authorization } from '../../src/influx/admin.js';
+import { ALERTING_ARGS } from './alertingArgs.js';
 
 const want: SetupTarget = { orgID: 'org1', bucketID: 'labs1', bucket: 'Labs', db: 'Labs', rp: 'autogen', user: 'tower' };
 
@@ -104,6 +105,8 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       measurement: 'labs',
       rawRetention: undefined,
       downsampledRetention: undefined,
+      ...ALERTING_ARGS,
+      alerts: false,
     });
     assert.throws(
       () => setupOptions(argv('short')),
@@ -122,6 +125,7 @@ test('setup options: a v1 password InfluxDB would refuse (under 8 or over 72 byt
       measurement: 'labs',
       rawRetention: undefined,
       downsampledRetention: undefined,
+      alerting: undefined,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -145,6 +149,8 @@ test('setup options: --raw-retention and --downsampled-retention in seconds, und
       measurement: 'labs',
       rawRetention: undefined,
       downsampledRetention: undefined,
+      ...ALERTING_ARGS,
+      alerts: false,
       ...over,
     });
     const chosen = setupOptions(argv({ rawRetention: '30d', downsampledRetention: '0' }));

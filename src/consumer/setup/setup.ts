@@ -1,5 +1,8 @@
 import { type Bucket, InfluxAdmin } from '../../influx/admin.js';
+import { InfluxMonitoring } from '../../influx/monitoring.js';
 import { InfluxError } from '../../influx/request.js';
+import { setUpAlerting } from './alerting.js';
+import type { AlertingOptions } from './alertingPlan.js';
 import { type DownsampleSettings, setUpDownsampling } from './downsample.js';
 import { DOWNSAMPLE } from './downsamplePlan.js';
 import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
@@ -23,6 +26,8 @@ export interface SetupOptions extends DownsampleSettings {
   /** v1 user given read and write on the bucket. Default tower. */
   user: string;
   password: string;
+  /** The checks, endpoint and rules of docs/alerting.md; undefined with --no-alerts. */
+  alerting: AlertingOptions | undefined;
 }
 
 /** A step cannot be done without the operator's decision; the message says which. */
@@ -34,7 +39,8 @@ export class SetupError extends Error {
  * The lab's InfluxDB init: finds org and bucket, creates the DBRP mapping
  * db/rp → bucket, the downsampling (setUpDownsampling) and the v1 user with
  * read and write on the bucket and read on the downsampled one, each only
- * if missing, and sets the user's password only if it does not work. Prints
+ * if missing, and sets the user's password only if it does not work; then
+ * the alerting checks and notifications (alerting.ts). Prints
  * one line per step; resolves to false after printing why a step failed.
  */
 export async function runSetup(options: SetupOptions, out: (line: string) => void, fail: (line: string) => void): Promise<boolean> {
@@ -91,6 +97,7 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
     if (created) out(`v1 user ${user} (read on ${other.name}): created`);
     else await grantV1Read(admin, options, other, otherDbrp, out);
   }
+  await setUpAlerting(new InfluxMonitoring(options.url, options.token), org.id, options.alerting, out);
 }
 
 /** The v1 user with read and write on the bucket (and read on `reads`, when it is new); true when it was created. */
