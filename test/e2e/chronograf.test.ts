@@ -110,6 +110,7 @@ test("Chronograf loads the lab's source and Tower dashboard, and every cell show
         const response: ProxyResponse = await api<ProxyResponse>(base, source.links.proxy, { query });
         const result: ProxyResponse['results'][number] | undefined = response.results[0];
         assert.equal(result?.error, undefined, `${cell.name}: ${query}`);
+        if (cell.type === 'table') continue; // the alerts table; dashboard.test.ts reads its rows in the browser
         // Every cell charts the host chosen in :host: only.
         const mine = (result?.series ?? []).filter((s) => (s.tags?.host ?? host) === host);
         assert.equal(mine.length, 1, `${cell.name}: one series for ${host} from ${query}`);

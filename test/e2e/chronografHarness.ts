@@ -1,13 +1,16 @@
 // A real Chronograf (scripts/services/chronograf.sh) with the lab's resources,
 // fed by a test host whose samples go the real way: tower-agent → Kafka →
 // tower-sink → InfluxDB.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InfluxAdmin } from '../../src/influx/admin.js';
 import { freePort, type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
+import { REPO_ROOT } from '../../support/services.js';
 import { RESOURCES_DIR } from '../support/chronografResources.js';
+import { removeAlerting } from './alertsHarness.js';
 import { createTopic, env, kafka, startSink, unique } from './sinkHarness.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/services/chronograf.sh', import.meta.url));
@@ -56,9 +59,39 @@ function withThermalZone(dir: string): string[] {
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /sys/class/thermal && exec "$@"', dir];
 }
 
+/**
+ * The lab's checks for this host alone, under a prefix of their own, with
+ * short intervals; no webhook, so their statuses only land in _monitoring.
+ */
+function setUpAlerting(prefix: string, host: string): void {
+  const args = [
+    'setup',
+    '--alert-prefix',
+    prefix,
+    '--alert-hosts',
+    `^${host}$`,
+    '--silent-after',
+    '10s',
+    '--check-every',
+    '4s',
+    '--check-offset',
+    '2s',
+    '--threshold-for',
+    '5s',
+  ];
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/consumer/main.js'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 60_000,
+  });
+  if (run.status !== 0) throw new Error(`tower-sink setup ${args.join(' ')} failed (${run.status}):\n${run.stdout}${run.stderr}`);
+}
+
 export interface LabStack {
   /** The test host's tag, unique to this run. */
   host: string;
+  /** The prefix of the names of the checks that watch the host. */
+  alertPrefix: string;
   /** Chronograf's base URL, http://127.0.0.1:PORT. */
   base: string;
   chronografLog: () => string;
@@ -68,7 +101,8 @@ export interface LabStack {
 
 /**
  * Installs Chronograf when needed, then runs tower-sink and tower-agent (for a
- * unique host, on a topic of its own) and Chronograf with the lab's resources;
+ * unique host, on a topic of its own, watched by the lab's checks) and
+ * Chronograf with the lab's resources;
  * resolves once 10 samples of the host, temperature included, are in InfluxDB.
  */
 export async function startLabStack(prefix: string): Promise<LabStack> {
@@ -79,8 +113,11 @@ export async function startLabStack(prefix: string): Promise<LabStack> {
   const topic = await createTopic(`t-${prefix}`);
   const programs: Program[] = [];
   let chronografStarted = false;
+  const alertPrefix = unique(`e2e-${prefix}`);
+  const orgID = (await new InfluxAdmin(String(env.TOWER_INFLUX_URL), String(env.TOWER_INFLUX_TOKEN)).findOrg('GIST'))?.id ?? '';
   const stop = async () => {
     const codes = await Promise.all(programs.map((p) => p.stop()));
+    await removeAlerting(orgID, alertPrefix);
     if (chronografStarted) await chronografScript(['stop'], { TOWER_STATE_DIR: stateDir }, 60_000);
     const admin = kafka.admin();
     await admin.connect();
@@ -90,6 +127,7 @@ export async function startLabStack(prefix: string): Promise<LabStack> {
     for (const [n, code] of codes.entries()) if (code !== 0) throw new Error(`program exited with ${code}:\n${programs[n]?.output()}`);
   };
   try {
+    setUpAlerting(alertPrefix, host);
     programs.push(startSink(topic, 'resource.dlq', unique(`g-${prefix}`)));
     programs.push(
       startProgram('agent', ['run', '--host', host, '--topic', topic, '--spool-dir', join(work, 'spool')], env, withThermalZone(join(work, 'thermal'))),
@@ -106,7 +144,7 @@ export async function startLabStack(prefix: string): Promise<LabStack> {
       return rows.length >= 10 && rows.every((r) => r.temp !== null) ? rows : undefined;
     });
     const chronografLog = () => readFileSync(join(stateDir, 'logs', 'chronograf.log'), 'utf8');
-    return { host, base, chronografLog, programs, stop };
+    return { host, alertPrefix, base, chronografLog, programs, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -83,7 +83,7 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
     await stack.stop();
     throw error;
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1300 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1600 } });
   mkdirSync(SCREENSHOTS, { recursive: true });
   let load: ChildProcess | undefined;
   try {
@@ -96,7 +96,10 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
 
     // Every cell draws a chart (no "No Results", no error) whose legend names this host, and only this host.
     const dashboard = readDashboard();
-    for (const { name } of dashboard.cells) {
+    const [alertsCell, ...others] = dashboard.cells.filter((c) => c.type === 'table');
+    assert.ok(alertsCell && others.length === 0, 'the dashboard has one table, of the alerts');
+    const charts = dashboard.cells.filter((c) => c !== alertsCell);
+    for (const { name } of charts) {
       const graph = cell(page, name);
       await graph
         .locator('.static-legend', { hasText: `host=${stack.host}` })
@@ -107,11 +110,27 @@ test('the Tower dashboard in a browser draws every cell from this host, and a bu
       const hosts = new Set([...((await graph.locator('.static-legend').textContent()) ?? '').matchAll(/host=([\w.-]+)/g)].map((m) => m[1]));
       assert.deepEqual([...hosts], [stack.host], `${name}: the legend shows ${[...hosts]}`);
     }
+    // The alerts table: a row per check that watches this host, with its level and message.
+    const table = cell(page, alertsCell.name);
+    for (const check of ['deadman', 'CPU_Usage', 'memory']) {
+      await table
+        .getByText(`${stack.alertPrefix} ${check}`)
+        .first()
+        .waitFor({ timeout: 90_000 })
+        .catch(async () =>
+          assert.fail(`${alertsCell.name}: no row of "${stack.alertPrefix} ${check}" within 90 s; the cell shows: ${await table.textContent()}`),
+        );
+    }
+    // Columns in the dashboard's order: last status, check, level, message.
+    const rows = (await table.textContent()) ?? '';
+    for (const check of ['deadman', 'CPU_Usage', 'memory']) {
+      assert.match(rows, new RegExp(`${stack.alertPrefix} ${check}(ok|warn|crit)${stack.host}: `), `the level and message of ${check}: ${rows}`);
+    }
     assert.equal(await page.locator('.notification-error').count(), 0, `error banner: ${await page.locator('.notification-error').allInnerTexts()}`);
 
     // What the cells drew from: every proxy answer came without error, and each field charted has this host's points.
     for (const answer of answers) assert.equal(answer.error, undefined, `${answer.query}: ${answer.error}`);
-    const columns = dashboard.cells.flatMap((c) => c.queries.flatMap((q) => [...q.query.matchAll(/AS "([^"]+)"/g)].map((m) => m[1] as string)));
+    const columns = charts.flatMap((c) => c.queries.flatMap((q) => [...q.query.matchAll(/AS "([^"]+)"/g)].map((m) => m[1] as string)));
     for (const column of columns) {
       assert.ok(newestValues(answers, column, stack.host).length > 0, `no points of ${column} for ${stack.host} in what the page received`);
     }

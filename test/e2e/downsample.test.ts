@@ -128,13 +128,15 @@ test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mappin
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = linesOf(run);
-  assert.equal(lines.length, 8, run.stdout);
+  // 9 lines, then alerting's (alerting.test.ts).
+  assert.equal(lines.length, 13, run.stdout);
   const expected = [
     /^bucket GIST\/Labs: already present \(ID \w+\)$/,
     /^DBRP mapping Labs\/autogen → bucket Labs: created$/,
     /^bucket GIST\/Labs_1m: created \(ID \w+, retention 730d\)$/,
     /^task "downsample Labs to Labs_1m" \(every 1m, offset 30s\): created \(ID \w+\)$/,
     /^DBRP mapping Labs\/1m → bucket Labs_1m: created$/,
+    /^DBRP mapping _monitoring\/autogen → bucket _monitoring: created$/,
     /^v1 user tower \(read and write on Labs\): created$/,
     /^v1 user tower \(read on Labs_1m\): created$/,
     /^v1 user tower \(read on _monitoring\): created$/,
@@ -151,7 +153,13 @@ test('setup on a fresh InfluxDB creates Labs_1m, the task filling it, the mappin
     [{ status: 'active', every: '1m', offset: '30s', flux: downsampleFlux(downsampleNames('Labs', 'labs')) }],
   );
   const mapping = (rp: string) => now.dbrps.filter((m) => m.retention_policy === rp).map((m) => ({ db: m.database, default: m.default, bucketID: m.bucketID }));
-  assert.deepEqual(mapping('autogen'), [{ db: 'Labs', default: true, bucketID: now.raw?.id }]);
+  assert.deepEqual(
+    mapping('autogen').sort((a, b) => a.db.localeCompare(b.db)),
+    [
+      { db: 'Labs', default: true, bucketID: now.raw?.id },
+      { db: '_monitoring', default: true, bucketID: (await bucket('_monitoring'))?.id },
+    ].sort((a, b) => a.db.localeCompare(b.db)),
+  );
   assert.deepEqual(
     mapping('1m'),
     [{ db: 'Labs', default: false, bucketID: now.downsampled?.id }],
@@ -223,8 +231,8 @@ test('a second run changes nothing and says "already present" for every step', T
   const run = setup();
   assert.equal(run.code, 0, run.stderr);
   const lines = linesOf(run);
-  assert.equal(lines.length, 8, run.stdout);
-  for (const line of lines) assert.match(line, /: already present( \(ID \w+\))?$/);
+  assert.equal(lines.length, 13, run.stdout);
+  for (const line of lines.filter((l) => !l.startsWith('notifications: '))) assert.match(line, /: already present( \(ID \w+\))?$/);
   assert.deepEqual(await state(), before);
 });
 

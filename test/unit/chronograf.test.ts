@@ -79,15 +79,20 @@ test('every query and the host variable point at the tower source, as /chronogra
   for (const t of dashboard.templates) assert.equal(t.sourceID, source.id, t.tempVar);
 });
 
-test('every query reads Labs.autogen.labs over the dashboard time range, grouped by :interval:, with no unknown variable', () => {
+test('every chart reads Labs.autogen.labs, the alerts table _monitoring, over the dashboard time range for :host:, with no unknown variable', () => {
   const dashboard = readDashboard();
   for (const cell of dashboard.cells) {
     for (const { query, type } of cell.queries) {
       assert.equal(type, 'influxql', cell.name);
-      assert.ok(query.includes(FROM_LABS), `${cell.name}: ${query}`);
-      assert.ok(query.includes('WHERE time > :dashboardTime: AND time < :upperDashboardTime:'), `${cell.name}: ${query}`);
-      assert.match(query, /GROUP BY time\(:interval:\)/, cell.name);
+      assert.ok(query.includes('WHERE time > :dashboardTime: AND time < :upperDashboardTime: AND "host" = :host:'), `${cell.name}: ${query}`);
       assert.deepEqual(undefinedVariables(query, dashboard.templates), [], cell.name);
+      if (cell.type === 'table') {
+        assert.ok(query.includes('FROM "_monitoring"."autogen"."statuses"'), `${cell.name}: ${query}`);
+        assert.match(query, /GROUP BY "_check_name"$/, `${cell.name}: one row per check`);
+      } else {
+        assert.ok(query.includes(FROM_LABS), `${cell.name}: ${query}`);
+        assert.match(query, /GROUP BY time\(:interval:\)/, cell.name);
+      }
     }
   }
 });
