@@ -145,7 +145,7 @@ export class InfluxAdmin {
 }
 
 /** The failure of an admin call, with what the operator can do about it. */
-export function withAdvice(err: InfluxError, what: string, url: string): InfluxError {
+function withAdvice(err: InfluxError, what: string, url: string): InfluxError {
   if (err.status === 401) {
     return new InfluxError(
       `InfluxDB at ${url} refused the token (HTTP 401 on ${what}): set TOWER_INFLUX_TOKEN or --influx-token-file to a valid operator or all-access token`,

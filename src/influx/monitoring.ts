@@ -1,5 +1,5 @@
-import { withAdvice } from './admin.js';
-import { InfluxError, type InfluxMethod, influxRequest } from './request.js';
+import { InfluxAdmin } from './admin.js';
+import type { InfluxMethod } from './request.js';
 
 /** A tag InfluxDB adds to every status of a check. */
 export interface Tag {
@@ -116,10 +116,11 @@ const PAGE = 100;
  * whose message says what to do next.
  */
 export class InfluxMonitoring {
-  constructor(
-    private readonly url: string,
-    private readonly token: string,
-  ) {}
+  private readonly admin: InfluxAdmin;
+
+  constructor(url: string, token: string) {
+    this.admin = new InfluxAdmin(url, token);
+  }
 
   listChecks(orgID: string): Promise<Check[]> {
     return this.list<Check>('/api/v2/checks', 'checks', orgID);
@@ -186,20 +187,7 @@ export class InfluxMonitoring {
     }
   }
 
-  private async call<T>(method: InfluxMethod, path: string, body?: unknown, notFoundIsDone = false): Promise<T | undefined> {
-    try {
-      const response = await influxRequest(this.url, {
-        method,
-        path,
-        credentials: { token: this.token },
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return response.text ? (JSON.parse(response.text) as T) : undefined;
-    } catch (err) {
-      if (!(err instanceof InfluxError)) throw err;
-      if (notFoundIsDone && err.status === 404) return undefined;
-      throw withAdvice(err, `${method} ${path.split('?')[0]}`, this.url);
-    }
+  private call<T>(method: InfluxMethod, path: string, body?: unknown, notFoundIsDone = false): Promise<T | undefined> {
+    return this.admin.call<T>(method, path, body, notFoundIsDone);
   }
 }
