@@ -1,8 +1,8 @@
 import type { Bucket, InfluxAdmin, Org } from '../../influx/admin.js';
 import { InfluxTasks } from '../../influx/tasks.js';
+import { setUpDbrp } from './dbrp.js';
 import { DOWNSAMPLE, decideRetention, decideTask, downsampleFlux, downsampleNames, formatRetention, retentionOf } from './downsamplePlan.js';
 import { SetupError, type SetupOptions } from './setup.js';
-import { decideDbrp } from './setupPlan.js';
 
 /** The settings of setup's retention and downsampling steps. */
 export interface DownsampleSettings {
@@ -56,18 +56,9 @@ export async function setUpDownsampling(admin: InfluxAdmin, options: SetupOption
     out(`${taskStep}: ${done}`);
   }
 
-  const dbrpStep = `DBRP mapping ${options.db}/${DOWNSAMPLE.rp} → bucket ${names.bucket}`;
   const target = { orgID: org.id, bucketID: bucket.id, bucket: names.bucket, db: options.db, rp: DOWNSAMPLE.rp, user: options.user };
-  const dbrp = decideDbrp(await admin.listDbrps(org.id), target);
-  if (dbrp.kind === 'conflict') {
-    throw new SetupError(
-      `${dbrpStep}: ${options.db}/${DOWNSAMPLE.rp} is mapped to bucket ID ${dbrp.mapping.bucketID} already; setup does not repoint it. Delete that mapping (influx v1 dbrp delete --id ${dbrp.mapping.id}) or choose another --v1-db`,
-    );
-  }
   // Not the default: InfluxQL without a retention policy keeps reading the raw bucket.
-  if (dbrp.kind === 'create')
-    await admin.createDbrp({ orgID: org.id, bucketID: bucket.id, database: options.db, retention_policy: DOWNSAMPLE.rp, default: false });
-  out(`${dbrpStep}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
+  await setUpDbrp(admin, target, { isDefault: false, orElse: ' or choose another --v1-db' }, out);
   return bucket;
 }
 

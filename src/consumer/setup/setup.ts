@@ -3,9 +3,10 @@ import { InfluxMonitoring } from '../../influx/monitoring.js';
 import { InfluxError } from '../../influx/request.js';
 import { setUpAlerting } from './alerting.js';
 import type { AlertingOptions } from './alertingPlan.js';
+import { setUpDbrp } from './dbrp.js';
 import { type DownsampleSettings, setUpDownsampling } from './downsample.js';
 import { DOWNSAMPLE } from './downsamplePlan.js';
-import { decideDbrp, decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
+import { decideV1Auth, type SetupTarget, v1Permissions } from './setupPlan.js';
 import { grantV1Read } from './v1Read.js';
 
 /** InfluxDB's bucket of check statuses and notifications, one per organization. */
@@ -67,7 +68,7 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
   out(`bucket ${orgName}/${bucketName}: already present (ID ${bucket.id})`);
   const target: SetupTarget = { orgID: org.id, bucketID: bucket.id, bucket: bucketName, db, rp, user };
 
-  await setUpDbrp(admin, target, ' or choose another --v1-db / --v1-rp', out);
+  await setUpDbrp(admin, target, { isDefault: true, orElse: ' or choose another --v1-db / --v1-rp' }, out);
 
   const downsampled = await setUpDownsampling(admin, options, org, bucket, out);
   // Chronograf's Tower dashboard shows the checks' statuses through the virtual mapping _monitoring/autogen.
@@ -76,7 +77,7 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
     throw new SetupError(`bucket ${MONITORING_BUCKET} not found in organization ${orgName}: InfluxDB makes it with every organization; check InfluxDB's log`);
   // A stored mapping: the v1 /query does not find the virtual one for a v1 user ("database not found").
   const monitoringDbrp = { orgID: org.id, bucketID: monitoring.id, bucket: MONITORING_BUCKET, db: MONITORING_BUCKET, rp: 'autogen', user };
-  await setUpDbrp(admin, monitoringDbrp, ', then run setup again', out);
+  await setUpDbrp(admin, monitoringDbrp, { isDefault: true, orElse: ', then run setup again' }, out);
   const reads = [
     { bucket: downsampled, dbrp: { db, rp: DOWNSAMPLE.rp } },
     { bucket: monitoring, dbrp: { db: MONITORING_BUCKET, rp: 'autogen' } },
@@ -93,20 +94,6 @@ async function setUp(options: SetupOptions, admin: InfluxAdmin, out: (line: stri
     else await grantV1Read(admin, options, other, otherDbrp, out);
   }
   await setUpAlerting(new InfluxMonitoring(options.url, options.token), org.id, options.alerting, out);
-}
-
-/** The stored DBRP mapping target.db/target.rp → target's bucket, unless it is there; `orElse` ends the advice of a conflict. */
-async function setUpDbrp(admin: InfluxAdmin, target: SetupTarget, orElse: string, out: (line: string) => void): Promise<void> {
-  const { db, rp } = target;
-  const step = `DBRP mapping ${db}/${rp} → bucket ${target.bucket}`;
-  const dbrp = decideDbrp(await admin.listDbrps(target.orgID), target);
-  if (dbrp.kind === 'conflict') {
-    throw new SetupError(
-      `${step}: ${db}/${rp} is mapped to bucket ID ${dbrp.mapping.bucketID} already; setup does not repoint it. Delete that mapping (influx v1 dbrp delete --id ${dbrp.mapping.id})${orElse}`,
-    );
-  }
-  if (dbrp.kind === 'create') await admin.createDbrp({ orgID: target.orgID, bucketID: target.bucketID, database: db, retention_policy: rp, default: true });
-  out(`${step}: ${dbrp.kind === 'create' ? 'created' : 'already present'}`);
 }
 
 /** The v1 user with read and write on the bucket (and read on `reads`, when it is new); true when it was created. */
