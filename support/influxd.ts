@@ -106,3 +106,26 @@ export async function startPrivateInflux(options: PrivateInfluxOptions = {}): Pr
   }
   return { url, token, org, bucket, dir, engineDir, log: readLog, stop };
 }
+
+export interface SetupRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `tower-sink setup` as the operator runs it against `server`: the built
+ * program, secrets in its environment only. Throws if it printed one.
+ */
+export function runSetup(server: { url: string; token: string }, password: string, args: string[] = [], env: Record<string, string> = {}): SetupRun {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/consumer/main.js'), 'setup', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TOWER_INFLUX_URL: server.url, TOWER_INFLUX_TOKEN: server.token, TOWER_V1_PASSWORD: password, ...env },
+    timeout: 60_000,
+  });
+  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  for (const secret of [server.token, password, env.TOWER_INFLUX_TOKEN, env.TOWER_V1_PASSWORD]) {
+    if (secret && `${run.stdout}${run.stderr}`.includes(secret)) throw new Error('setup printed a secret');
+  }
+  return run;
+}

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DOWNSAMPLE, downsampleFlux, downsampleNames } from '../../src/consumer/setup/downsamplePlan.js';
 import { v1Query, waitFor } from '../../support/harness.js';
-import { type PrivateInflux, startPrivateInflux } from '../../support/influxd.js';
+import { type PrivateInflux, runSetup, type SetupRun, startPrivateInflux } from '../../support/influxd.js';
 
 // `tower-sink setup` against an InfluxDB 2.8 of this test's own (onboarded
 // with org GIST and bucket Labs only): the bucket Labs_1m, the task filling
@@ -22,24 +21,10 @@ const MINUTE_MS = 60_000;
 const password = randomBytes(16).toString('hex');
 let influx: PrivateInflux;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** `tower-sink setup` on this file's private InfluxDB. */
+const setup = (args: string[] = [], env: Record<string, string> = {}): SetupRun => runSetup(influx, password, args, env);
 
-/** `tower-sink setup` as the operator runs it: the built program, secrets in the environment only. */
-function setup(args: string[] = [], env: Record<string, string> = {}): Run {
-  const result = spawnSync(process.execPath, [`${root}dist/consumer/main.js`, 'setup', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', TOWER_INFLUX_URL: influx.url, TOWER_INFLUX_TOKEN: influx.token, TOWER_V1_PASSWORD: password, ...env },
-    timeout: 60_000,
-  });
-  assert.ok(!`${result.stdout}${result.stderr}`.includes(influx.token) && !`${result.stdout}${result.stderr}`.includes(password), 'setup printed a secret');
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-const linesOf = (run: Run) => run.stdout.trim().split('\n');
+const linesOf = (run: SetupRun) => run.stdout.trim().split('\n');
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(new URL(path, influx.url), {
@@ -110,8 +95,12 @@ async function writeLines(lines: string[]): Promise<void> {
 async function runTask(taskID: string, scheduledFor: number): Promise<{ status: string; log?: { message: string }[] }> {
   const run = await api<{ id: string }>('POST', `/api/v2/tasks/${taskID}/runs`, { scheduledFor: new Date(scheduledFor).toISOString() });
   return waitFor(`run ${run.id} of the task`, 30_000, async () => {
-    const now = await api<{ status: string; log?: { message: string }[] }>('GET', `/api/v2/tasks/${taskID}/runs/${run.id}`);
-    return ['success', 'failed', 'canceled'].includes(now.status) ? now : undefined;
+    // A run that is just finishing is in neither the running list nor the run log for a moment: HTTP 404, asked again.
+    const now = await api<{ status: string; log?: { message: string }[] }>('GET', `/api/v2/tasks/${taskID}/runs/${run.id}`).catch((err: Error) => {
+      if (/: HTTP 404 /.test(err.message)) return undefined;
+      throw err;
+    });
+    return now && ['success', 'failed', 'canceled'].includes(now.status) ? now : undefined;
   });
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Program, startProgram, v1Query, waitFor } from '../../support/harness.js';
-import { type PrivateInflux, startPrivateInflux } from '../../support/influxd.js';
+import { type PrivateInflux, runSetup, type SetupRun, startPrivateInflux } from '../../support/influxd.js';
 import { kafkaEnv } from '../../support/services.js';
 import { createTopic, unique } from './sinkHarness.js';
 
@@ -28,25 +27,8 @@ let url = '';
 let token = '';
 const programs: Program[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tower-sink setup` as the operator runs it: the built program, secrets in the environment only. */
-function setup(args: string[] = [], env: Record<string, string> = {}): Run {
-  const result = spawnSync(process.execPath, [`${root}dist/consumer/main.js`, 'setup', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', TOWER_INFLUX_URL: url, TOWER_INFLUX_TOKEN: token, TOWER_V1_PASSWORD: password, ...env },
-    timeout: 60_000,
-  });
-  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  for (const secret of [token, password, env.TOWER_INFLUX_TOKEN, env.TOWER_V1_PASSWORD]) {
-    if (secret) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret), 'setup printed a secret');
-  }
-  return run;
-}
+/** `tower-sink setup` on this file's private InfluxDB. */
+const setup = (args: string[] = [], env: Record<string, string> = {}): SetupRun => runSetup({ url, token }, password, args, env);
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(new URL(path, url), {
