@@ -4,7 +4,8 @@
 // line with CPU ms per sample, RSS and child processes spawned per sample.
 // The agent measured is dist/pi/tower-agent.cjs, the JavaScript that the Pi
 // executables carry; --entry sea measures it as a single executable for this
-// machine, --entry esm the npm package's dist/agent/main.js. --vs-telegraf
+// machine (beside a bare single executable, the floor: bare_sea), --entry
+// esm the npm package's dist/agent/main.js. --vs-telegraf
 // runs tower-agent and the given Telegraf side by side instead, at both
 // cadences (one produce request per sample, and per --linger-ms), four
 // processes at once.
@@ -75,13 +76,23 @@ function start(subject: Subject, spawnFile: string): { child: ChildProcess; outp
  * CPU are qemu's.
  */
 function hostSingleExecutable(bundle: string): string {
-  const exe = join(mkdtempSync(join(tmpdir(), 'tower-bench-sea-')), 'tower-agent');
+  const dir = mkdtempSync(join(tmpdir(), 'tower-bench-sea-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const exe = join(dir, 'tower-agent');
   execFileSync('bash', [join(root, 'scripts/make-sea.sh'), bundle, process.execPath, exe, process.execPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   // A file just written is all in the page cache, and the kernel maps the
   // cached neighbours of each page a process touches into it: about 10 MB
   // more RSS than the same executable read from disk, as after a boot.
   execFileSync('dd', [`if=${exe}`, 'iflag=nocache', 'count=0', 'status=none']);
   return exe;
+}
+
+/** A CommonJS script that does nothing but keep a 1 s interval timer, for the bare single executable. */
+function bareScript(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tower-bench-bare-')), 'bare.cjs');
+  writeFileSync(file, 'setInterval(() => {}, 1000);\n');
+  process.once('exit', () => rmSync(dirname(file), { recursive: true, force: true }));
+  return file;
 }
 
 /** The spawn counter's count; its file is written as it loads, so a missing one means it never ran. */
@@ -253,7 +264,6 @@ async function main(): Promise<void> {
     sea: () => [hostSingleExecutable(bundle)],
     esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
   }[args.entry]();
-  if (args.entry === 'sea') process.once('exit', () => rmSync(dirname(entry[0] as string), { recursive: true, force: true }));
   const towerArgs = (host: string, lingerMs = args.lingerMs) => [
     ...entry,
     'run',
@@ -288,7 +298,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'agent-soak', entry: args.entry, seconds: args.soakMinutes * 60, linger_ms: args.lingerMs, ...soak, ...growth }));
     return;
   }
-  const [tower] = await measure([{ command: towerArgs(`bench-tower-${tag}`), node: true }], window);
+  // Beside a single executable, the floor: one of a script that only runs a 1 s timer, made the same way.
+  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: true }] : [];
+  const [tower, floor] = await measure([{ command: towerArgs(`bench-tower-${tag}`), node: true }, ...bare], window);
   const siArgs = [
     process.execPath,
     join(root, 'dist-bench/bench/siAgent.js'),
@@ -306,6 +318,7 @@ async function main(): Promise<void> {
       ...run,
       linger_ms: args.lingerMs,
       tower: towerResult,
+      ...(floor && { bare_sea: { cpu_ms_per_sample: floor.cpu_ms_per_sample, rss_mb: floor.rss_mb, rss_mean_mb: floor.rss_mean_mb } }),
       systeminformation: siResult,
       cpu_ratio_si_over_tower: round(siResult.cpu_ms_per_sample / towerResult.cpu_ms_per_sample, 1),
     }),
