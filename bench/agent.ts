@@ -1,30 +1,54 @@
-// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
 // The agent measured is dist/pi/tower-agent.cjs, the JavaScript that the Pi
 // executables carry; --entry sea measures it as a single executable for this
-// machine, --entry esm the npm package's dist/agent/main.js.
+// machine (beside a bare single executable, the floor: bare_sea), --entry
+// esm the npm package's dist/agent/main.js. --vs-telegraf
+// runs tower-agent and the given Telegraf side by side instead, at both
+// cadences (one produce request per sample, and per --linger-ms), four
+// processes at once.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AGENT_DEFAULTS } from '../src/agent/run.js';
 import { readRssMb, readThreadsCpuMs } from '../support/fleet/procstat.js';
-import { round } from '../support/fleet/summary.js';
-import { kafkaEnv } from '../support/services.js';
+import { mean, round } from '../support/fleet/summary.js';
+import { benchKafka, ensureTopic, kafkaEnv } from '../support/services.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Figures {
   cpu_ms_per_sample: number;
+  /** Peak RSS over the measured window, MB. */
   rss_mb: number;
+  rss_mean_mb: number;
   spawns_per_sample: number;
-  sent: number;
+}
+
+/** A process to measure: its command line, and whether it is Node (which gets the spawn counter). */
+interface Subject {
+  command: string[];
+  node: boolean;
+}
+
+interface Measured extends Figures {
+  rssAt: number[];
+  output: string;
+}
+
+interface Window {
+  seconds: number;
+  warmupS: number;
+  /** Seconds into the window at which RSS is also recorded. */
+  checkpoints?: number[];
 }
 
 function brokers(): string {
@@ -33,14 +57,12 @@ function brokers(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts `command` (an executable and its arguments) with the spawn counter preloaded. */
-function start(command: string[], spawnFile: string): { child: ChildProcess; output: () => string } {
-  const [file, ...argv] = command as [string, ...string[]];
+/** Starts a subject, Node ones with the spawn counter preloaded. */
+function start(subject: Subject, spawnFile: string): { child: ChildProcess; output: () => string } {
+  const [file, ...argv] = subject.command as [string, ...string[]];
   // NODE_OPTIONS rather than a flag: a single executable takes no node flags but honours it.
-  const child = spawn(file, argv, {
-    env: { ...process.env, TOWER_SPAWN_COUNT_FILE: spawnFile, NODE_OPTIONS: `--require ${join(root, 'bench/countSpawns.cjs')}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const counter = subject.node ? { TOWER_SPAWN_COUNT_FILE: spawnFile, NODE_OPTIONS: `--require ${join(root, 'bench/countSpawns.cjs')}` } : {};
+  const child = spawn(file, argv, { env: { ...process.env, ...counter }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c));
   child.stderr?.on('data', (c: Buffer) => (output += c));
@@ -54,13 +76,23 @@ function start(command: string[], spawnFile: string): { child: ChildProcess; out
  * CPU are qemu's.
  */
 function hostSingleExecutable(bundle: string): string {
-  const exe = join(mkdtempSync(join(tmpdir(), 'tower-bench-sea-')), 'tower-agent');
+  const dir = mkdtempSync(join(tmpdir(), 'tower-bench-sea-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const exe = join(dir, 'tower-agent');
   execFileSync('bash', [join(root, 'scripts/make-sea.sh'), bundle, process.execPath, exe, process.execPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   // A file just written is all in the page cache, and the kernel maps the
   // cached neighbours of each page a process touches into it: about 10 MB
   // more RSS than the same executable read from disk, as after a boot.
   execFileSync('dd', [`if=${exe}`, 'iflag=nocache', 'count=0', 'status=none']);
   return exe;
+}
+
+/** A CommonJS script that does nothing but keep a 1 s interval timer, for the bare single executable. */
+function bareScript(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tower-bench-bare-')), 'bare.cjs');
+  writeFileSync(file, 'setInterval(() => {}, 1000);\n');
+  process.once('exit', () => rmSync(dirname(file), { recursive: true, force: true }));
+  return file;
 }
 
 /** The spawn counter's count; its file is written as it loads, so a missing one means it never ran. */
@@ -72,31 +104,136 @@ function spawnCount(file: string): number {
   }
 }
 
-/** Warms up, then measures over `seconds`; returns the figures and RSS at each checkpoint. */
-async function measure(command: string[], seconds: number, warmupS: number, checkpoints: number[] = []): Promise<Figures & { rssAt: number[] }> {
-  const spawnFile = join(mkdtempSync(join(tmpdir(), 'tower-bench-')), 'spawns');
-  const { child, output } = start(command, spawnFile);
-  const pid = child.pid as number;
+/**
+ * Starts every subject at once, warms up, then measures them all over the
+ * same window; returns their figures in the subjects' order.
+ */
+async function measure(subjects: Subject[], window: Window): Promise<Measured[]> {
+  const runs = subjects.map((subject) => {
+    const spawnFile = join(mkdtempSync(join(tmpdir(), 'tower-bench-')), 'spawns');
+    const spawns = () => (subject.node ? spawnCount(spawnFile) : 0);
+    return { ...start(subject, spawnFile), spawns, rss: [] as number[], rssAt: [] as number[] };
+  });
+  const pid = (run: (typeof runs)[number]) => run.child.pid as number;
   // Start-up (loading modules, the inventory's helper processes, the first
   // connections) is paid once, not per sample: it is left out of the figures.
-  await sleep(warmupS * 1000);
-  const t0 = { cpu: readThreadsCpuMs(pid) ?? 0, spawns: spawnCount(spawnFile), at: Date.now() };
-  const rssAt: number[] = [];
-  let maxRss = 0;
-  for (let s = 1; s <= seconds; s += 1) {
+  await sleep(window.warmupS * 1000);
+  const at = Date.now();
+  const t0 = runs.map((run) => ({ cpu: readThreadsCpuMs(pid(run)) ?? 0, spawns: run.spawns() }));
+  for (let s = 1; s <= window.seconds; s += 1) {
     await sleep(1_000);
-    maxRss = Math.max(maxRss, readRssMb(pid) ?? 0);
-    if (checkpoints.includes(s)) rssAt.push(round(readRssMb(pid) ?? 0, 1));
+    for (const run of runs) {
+      const rss = readRssMb(pid(run)) ?? 0;
+      run.rss.push(rss);
+      if (window.checkpoints?.includes(s)) run.rssAt.push(round(rss, 1));
+    }
   }
   await sleep(1_100);
-  const elapsedS = (Date.now() - t0.at) / 1000;
-  const cpuMs = (readThreadsCpuMs(pid) ?? 0) - t0.cpu;
-  const spawns = spawnCount(spawnFile) - t0.spawns;
+  const elapsedS = (Date.now() - at) / 1000;
+  const figures = runs.map((run, i) => ({
+    cpu_ms_per_sample: round(((readThreadsCpuMs(pid(run)) ?? 0) - (t0[i]?.cpu ?? 0)) / elapsedS, 2),
+    rss_mb: round(Math.max(...run.rss), 1),
+    rss_mean_mb: round(mean(run.rss), 1),
+    spawns_per_sample: round((run.spawns() - (t0[i]?.spawns ?? 0)) / elapsedS, 2),
+    rssAt: run.rssAt,
+  }));
+  await Promise.all(runs.map((run) => stop(run.child)));
+  return figures.map((f, i) => ({ ...f, output: runs[i]?.output() ?? '' }));
+}
+
+function stop(child: ChildProcess): Promise<unknown> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-  const sent = Number(/"sent":(\d+)/.exec(output())?.[1] ?? 0);
-  if (sent === 0) throw new Error(`the benchmarked agent delivered nothing:\n${output()}`);
-  return { cpu_ms_per_sample: round(cpuMs / elapsedS, 2), rss_mb: round(maxRss, 1), spawns_per_sample: round(spawns / elapsedS, 2), sent, rssAt };
+  return exited;
+}
+
+/** A tower-agent's figures, with the samples it says it delivered; none delivered fails the run. */
+function towerFigures({ rssAt: _, output, ...figures }: Measured): Figures & { sent: number } {
+  const sent = Number(/"sent":(\d+)/.exec(output)?.[1] ?? 0);
+  if (sent === 0) throw new Error(`the benchmarked agent delivered nothing:\n${output}`);
+  return { ...figures, sent };
+}
+
+/** Telegraf's equivalent of the agent: cpu (total only) and mem each second, to Kafka with acks=all and gzip. */
+function telegrafConfig(options: { brokers: string; topic: string; host: string; flushS: number }): string {
+  const list = options.brokers
+    .split(',')
+    .map((b) => JSON.stringify(b))
+    .join(', ');
+  return `[agent]
+  interval = "1s"
+  flush_interval = "${options.flushS}s"
+  collection_jitter = "0s"
+  flush_jitter = "0s"
+  hostname = "${options.host}"
+
+[[inputs.cpu]]
+  percpu = false
+  totalcpu = true
+
+[[inputs.mem]]
+
+[[outputs.kafka]]
+  brokers = [${list}]
+  topic = "${options.topic}"
+  required_acks = -1
+  compression_codec = 1
+  data_format = "influx"
+`;
+}
+
+/** Messages on `topic`, all partitions. */
+async function messagesOn(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface VsTelegrafOptions {
+  telegraf: string;
+  brokers: string;
+  tag: string;
+  lingerMs: number;
+  window: Window;
+  towerArgs: (host: string, lingerMs: number) => string[];
+}
+
+/**
+ * tower-agent sending each sample at once and lingering `lingerMs`, and
+ * Telegraf flushing every second and every max(1, lingerMs / 1000) s, all
+ * four at once over the same window. Each Telegraf writes to a topic of its
+ * own (line protocol, which the sink does not read).
+ */
+async function vsTelegraf(options: VsTelegrafOptions): Promise<Record<string, unknown>> {
+  const kafka = benchKafka(options.brokers.split(','), 'bench-agent');
+  const config = mkdtempSync(join(tmpdir(), 'tower-bench-telegraf-'));
+  const cadences = [0, options.lingerMs].map((lingerMs) => ({ lingerMs, flushS: Math.max(1, Math.round(lingerMs / 1000)) }));
+  const telegrafs = cadences.map(({ flushS }) => {
+    const topic = `bench-telegraf-${flushS}s`;
+    const file = join(config, `telegraf-${flushS}s.conf`);
+    writeFileSync(file, telegrafConfig({ brokers: options.brokers, topic, host: `bench-telegraf-${options.tag}`, flushS }));
+    return { topic, flushS, subject: { command: [options.telegraf, '--config', file], node: false } };
+  });
+  for (const t of telegrafs) await ensureTopic(kafka, t.topic);
+  const before = await Promise.all(telegrafs.map((t) => messagesOn(kafka, t.topic)));
+  const towers = cadences.map(({ lingerMs }) => ({ command: options.towerArgs(`bench-tower-${lingerMs}-${options.tag}`, lingerMs), node: true }));
+  const measured = await measure([...towers, ...telegrafs.map((t) => t.subject)], options.window);
+  rmSync(config, { recursive: true, force: true });
+  const tower = cadences.map(({ lingerMs }, i) => ({ linger_ms: lingerMs, ...towerFigures(measured[i] as Measured) }));
+  const telegraf = await Promise.all(
+    telegrafs.map(async (t, i) => {
+      const { rssAt: _, output, spawns_per_sample: __, ...figures } = measured[towers.length + i] as Measured;
+      const sent = (await messagesOn(kafka, t.topic)) - (before[i] ?? 0);
+      if (sent === 0) throw new Error(`Telegraf (flush ${t.flushS} s) delivered nothing to ${t.topic}:\n${output}`);
+      return { flush_interval_s: t.flushS, ...figures, sent_metrics: sent };
+    }),
+  );
+  return { tower, telegraf };
 }
 
 async function main(): Promise<void> {
@@ -112,19 +249,22 @@ async function main(): Promise<void> {
     })
     .option('soak', { type: 'boolean', default: false, describe: 'Run tower-agent alone for --soak-minutes and report RSS growth' })
     .option('soak-minutes', { type: 'number', default: 10, describe: 'Length of the soak; RSS is read at the end of every minute' })
+    .option('vs-telegraf', {
+      type: 'string',
+      describe:
+        'A Telegraf binary (npm run build:telegraf makes one) run beside tower-agent: the agent at --linger-ms 0 and --linger-ms, Telegraf at flush_interval 1 s and the same, all four at once',
+    })
     .strict()
     .parseAsync();
   const list = brokers();
   const tag = randomBytes(3).toString('hex');
-  const linger = String(args.lingerMs);
   const bundle = join(root, 'dist/pi/tower-agent.cjs');
   const entry = {
     bundle: () => [process.execPath, bundle],
     sea: () => [hostSingleExecutable(bundle)],
     esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
   }[args.entry]();
-  if (args.entry === 'sea') process.once('exit', () => rmSync(dirname(entry[0] as string), { recursive: true, force: true }));
-  const towerArgs = (host: string) => [
+  const towerArgs = (host: string, lingerMs = args.lingerMs) => [
     ...entry,
     'run',
     '--brokers',
@@ -132,46 +272,55 @@ async function main(): Promise<void> {
     '--host',
     host,
     '--linger-ms',
-    linger,
+    String(lingerMs),
     '--spool-dir',
     mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
   ];
+  const window = { seconds: args.seconds, warmupS: args.warmup };
+  const run = { entry: args.entry, seconds: args.seconds, warmup_s: args.warmup, node: process.version };
+  if (args.vsTelegraf) {
+    const vs = await vsTelegraf({ telegraf: args.vsTelegraf, brokers: list, tag, lingerMs: args.lingerMs, window, towerArgs });
+    console.log(JSON.stringify({ bench: 'agent-vs-telegraf', ...run, ...vs }));
+    return;
+  }
   if (args.soak) {
     const minutes = Array.from({ length: args.soakMinutes }, (_, i) => i + 1);
-    const { rssAt, ...soak } = await measure(
-      towerArgs(`bench-soak-${tag}`),
-      args.soakMinutes * 60,
-      args.warmup,
-      minutes.map((m) => m * 60),
-    );
+    const [measured] = await measure([{ command: towerArgs(`bench-soak-${tag}`), node: true }], {
+      seconds: args.soakMinutes * 60,
+      warmupS: args.warmup,
+      checkpoints: minutes.map((m) => m * 60),
+    });
+    const { rssAt } = measured as Measured;
     const [first = 0] = rssAt;
     const last = rssAt.at(-1) ?? 0;
     const growth = { rss_mb_by_minute: rssAt, rss_mb_minute1: first, rss_mb_last_minute: last, rss_growth_mb: round(last - first, 1) };
+    const soak = towerFigures(measured as Measured);
     console.log(JSON.stringify({ bench: 'agent-soak', entry: args.entry, seconds: args.soakMinutes * 60, linger_ms: args.lingerMs, ...soak, ...growth }));
     return;
   }
-  const tower = await measure(towerArgs(`bench-tower-${tag}`), args.seconds, args.warmup);
+  // Beside a single executable, the floor: one of a script that only runs a 1 s timer, made the same way.
+  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: true }] : [];
+  const [tower, floor] = await measure([{ command: towerArgs(`bench-tower-${tag}`), node: true }, ...bare], window);
   const siArgs = [
     process.execPath,
     join(root, 'dist-bench/bench/siAgent.js'),
     list,
     `bench-si-${tag}`,
     mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
-    linger,
+    String(args.lingerMs),
   ];
-  const systeminformation = await measure(siArgs, args.seconds, args.warmup);
-  const strip = ({ rssAt: _, ...f }: Figures & { rssAt: number[] }) => f;
+  const [systeminformation] = await measure([{ command: siArgs, node: true }], window);
+  const towerResult = towerFigures(tower as Measured);
+  const siResult = towerFigures(systeminformation as Measured);
   console.log(
     JSON.stringify({
       bench: 'agent',
-      entry: args.entry,
-      seconds: args.seconds,
-      warmup_s: args.warmup,
+      ...run,
       linger_ms: args.lingerMs,
-      node: process.version,
-      tower: strip(tower),
-      systeminformation: strip(systeminformation),
-      cpu_ratio_si_over_tower: round(systeminformation.cpu_ms_per_sample / tower.cpu_ms_per_sample, 1),
+      tower: towerResult,
+      ...(floor && { bare_sea: { cpu_ms_per_sample: floor.cpu_ms_per_sample, rss_mb: floor.rss_mb, rss_mean_mb: floor.rss_mean_mb } }),
+      systeminformation: siResult,
+      cpu_ratio_si_over_tower: round(siResult.cpu_ms_per_sample / towerResult.cpu_ms_per_sample, 1),
     }),
   );
 }

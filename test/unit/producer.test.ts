@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { CompressionTypes } from 'kafkajs';
-import { COMPRESS_FROM_BYTES, compressionFor } from '../../src/agent/producer.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import kafkajs, { CompressionTypes } from 'kafkajs';
+import { COMPRESS_FROM_BYTES, compressionFor, useSynchronousGzip } from '../../src/agent/producer.js';
 import { encodeSample, SCHEMA_VERSION } from '../../src/schema/sample.js';
 
 const sample = (time: number) =>
@@ -45,4 +45,17 @@ test('the threshold counts bytes across records and can be changed', () => {
   assert.equal(compressionFor(six), CompressionTypes.GZIP, `${six.length} samples of ~${six[0]?.byteLength} bytes`);
   assert.equal(compressionFor(six, 1_000_000), CompressionTypes.None);
   assert.equal(compressionFor([], 0), CompressionTypes.GZIP);
+});
+
+test('the synchronous gzip codec writes what gunzip reads back, and is installed once', async () => {
+  useSynchronousGzip();
+  useSynchronousGzip();
+  const codec = kafkajs.CompressionCodecs[CompressionTypes.GZIP]() as {
+    compress(e: { buffer: Buffer }): Promise<Buffer>;
+    decompress(b: Buffer): Promise<Buffer>;
+  };
+  const batch = Buffer.concat(Array.from({ length: 6 }, (_, i) => sample(i)));
+  const compressed = await codec.compress({ buffer: batch });
+  assert.deepEqual(gunzipSync(compressed), batch);
+  assert.deepEqual(await codec.decompress(compressed), batch);
 });
