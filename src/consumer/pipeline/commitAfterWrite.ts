@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
-import { type Decoded, type DecodeOptions, decodeMessage, spreadCorrectedTimes } from './decode.js';
+import { type Decoded, type DecodeOptions, decodeBatch } from './decode.js';
 import { toLine } from './lineProtocol.js';
 import type { SinkStats } from './stats.js';
 import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
@@ -33,7 +33,7 @@ interface Prepared {
  */
 export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDeps): Promise<void> {
   const { batch } = payload;
-  const decoded = spreadCorrectedTimes(batch.messages.map((message) => decodeMessage(message, deps.decode)));
+  const decoded = decodeBatch(batch.messages, deps.decode);
   for (let start = 0; start < batch.messages.length; start += deps.batchSize) {
     if (!payload.isRunning() || payload.isStale()) return;
     const chunk = batch.messages.slice(start, start + deps.batchSize);
@@ -56,6 +56,10 @@ function prepare(messages: KafkaMessage[], decodedMessages: Decoded[], topic: st
   for (const [i, message] of messages.entries()) {
     const decoded = decodedMessages[i] as Decoded;
     if (decoded.kind === 'probe') continue;
+    if (decoded.kind === 'line') {
+      prepared.lines.push({ line: decoded.line, message });
+      continue;
+    }
     if (decoded.kind === 'invalid') {
       prepared.deadLetters.push({ message, topic, partition, reason: decoded.reason });
       continue;
