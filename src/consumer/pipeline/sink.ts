@@ -25,6 +25,8 @@ export interface SinkOptions {
   dlqTopic: string;
   /** Most lines per write request. Default 5000. */
   batchSize: number;
+  /** gzip level of write requests, 0 = off. Default 0 for a loopback --influx-url, else 1. */
+  gzipLevel: number;
   /** Longest a fetch waits for more data before returning what it has, ms. Default 100. */
   fetchWaitMs: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
@@ -100,7 +102,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
 }
 
 async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: SinkStats, options: SinkOptions, logger: Logger): Promise<void> {
-  const writer = new InfluxWriter(options.influx);
+  const writer = new InfluxWriter(options.influx, options.gzipLevel);
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'),
   );
