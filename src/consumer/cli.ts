@@ -75,6 +75,11 @@ const RUN = {
   'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
   'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
   'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
+  'writes-in-flight': {
+    type: 'number',
+    default: SINK_DEFAULTS.writesInFlight,
+    describe: 'Write requests per partition in flight at once; offsets are still committed in order, only past acknowledged writes',
+  },
   'gzip-level': {
     type: 'number',
     defaultDescription: '0 (off) when --influx-url is loopback, else 1',
@@ -228,6 +233,7 @@ export function sinkOptions(argv: RunArgs): SinkOptions {
     },
     dlqTopic: nonEmpty(argv.dlqTopic, '--dlq-topic'),
     batchSize: wholeNumber(argv.batchSize, '--batch-size', 1),
+    writesInFlight: wholeNumber(argv.writesInFlight, '--writes-in-flight', 1, 16),
     gzipLevel: wholeNumber(argv.gzipLevel ?? defaultGzipLevel(argv.influxUrl), '--gzip-level', 0, 9),
     fetchWaitMs: fetchWaitMs(argv),
     metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),

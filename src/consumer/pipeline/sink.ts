@@ -25,6 +25,8 @@ export interface SinkOptions {
   dlqTopic: string;
   /** Most lines per write request. Default 5000. */
   batchSize: number;
+  /** Write requests in flight per partition. Default 2. */
+  writesInFlight: number;
   /** gzip level of write requests, 0 = off. Default 0 for a loopback --influx-url, else 1. */
   gzipLevel: number;
   /** Longest a fetch waits for more data before returning what it has, ms. Default 100. */
@@ -55,6 +57,7 @@ export const SINK_DEFAULTS = {
   hostsFile: '/etc/hosts',
   dlqTopic: 'resource.dlq',
   batchSize: 5000,
+  writesInFlight: 2,
   fetchWaitMs: 100,
   metricsPort: 0,
 } as const;
@@ -124,6 +127,7 @@ async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: S
         logger,
         decode: options.decode,
         batchSize: options.batchSize,
+        writesInFlight: options.writesInFlight,
       }),
   });
 }
