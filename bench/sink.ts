@@ -287,10 +287,11 @@ const args = await yargs(hideBin(process.argv))
   .option('only', { choices: ['throughput', 'latency'] as const, describe: 'Run one part only' })
   .option('vs-telegraf', { type: 'string', describe: 'Telegraf binary (npm run build:telegraf) that drains the same points in the same run' })
   .option('cpu-prof', { type: 'string', describe: "Write a V8 CPU profile of the throughput run's sink to this directory" })
+  .option('node-arg', { type: 'string', array: true, default: [] as string[], describe: "Extra node flags for the throughput run's sink" })
   .option('sink-arg', { type: 'string', array: true, default: [] as string[], describe: "Extra tower-sink run options for the throughput run's sink" })
   .strict()
   .parseAsync();
-const nodeArgs = args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf] : [];
+const nodeArgs = [...args.nodeArg, ...(args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf] : [])];
 // --vs-telegraf compares drains alone: the latency run is not repeated.
 const only = args.vsTelegraf ? 'throughput' : args.only;
 if (only !== 'latency') await throughput({ messages: args.messages, launch: { nodeArgs, sinkArgs: args.sinkArg }, telegraf: args.vsTelegraf });
