@@ -1,10 +1,11 @@
 // npm run bench:sink [-- --messages N] [-- --agents N --seconds S] [-- --vs-telegraf PATH]
 // (a) throughput: a topic pre-filled with N Tower samples, drained by the real
 //     tower-sink into InfluxDB, next to posting the same points as raw batched
-//     line protocol to the same server in the same run, one request at a time
+//     line protocol in the same run, one request at a time
 //     and with RAW_IN_FLIGHT requests in flight (the ceiling); (c) the sink's
 //     CPU per 1,000 points and peak RSS. With --vs-telegraf PATH, that Telegraf
 //     drains the same points as line protocol from a twin topic in the same run.
+//     Each of these writers gets a fresh InfluxDB of its own (support/influxd.ts).
 // (b) latency: simulated agents at 1 Hz through the agent's own producer,
 //     sample time → queryable in InfluxDB, p50/p99.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { GZIP_OPTIONS } from '../src/influx/write.js';
 import { createKafka } from '../src/kafka/client.js';
 import { encodeSample, type Sample, SCHEMA_VERSION, sampleHeaders } from '../src/schema/sample.js';
 import { round } from '../support/fleet/summary.js';
+import { startPrivateInflux } from '../support/influxd.js';
 import { loadServices, REPO_ROOT } from '../support/services.js';
 import { measureDrain } from './drain.js';
 import { drainWithTelegraf } from './telegraf.js';
@@ -97,52 +99,50 @@ async function prefill(topic: string, list: Sample[], toMessage: (s: Sample) => 
   return (Date.now() - started) / 1000;
 }
 
-const WRITE_URL = `${env.TOWER_INFLUX_URL}/api/v2/write?${new URLSearchParams({ org: env.TOWER_INFLUX_ORG ?? 'GIST', bucket: env.TOWER_INFLUX_BUCKET ?? 'Labs', precision: 'ms' })}`;
+/** Where the throughput run writes: TOWER_INFLUX_URL, _ORG, _BUCKET and _TOKEN. */
+type InfluxEnv = Record<string, string | undefined>;
+
 /** Requests in flight for the raw ceiling: more than this gains InfluxDB nothing on 2 cores. */
 const RAW_IN_FLIGHT = 4;
 
-async function postLines(body: ReturnType<typeof gzipSync>): Promise<void> {
-  const response = await fetch(WRITE_URL, {
+type Body = ReturnType<typeof gzipSync>;
+
+async function postLines(influx: InfluxEnv, body: Body, encoding: 'gzip' | 'identity'): Promise<void> {
+  const query = new URLSearchParams({ org: influx.TOWER_INFLUX_ORG ?? 'GIST', bucket: influx.TOWER_INFLUX_BUCKET ?? 'Labs', precision: 'ms' });
+  const response = await fetch(`${influx.TOWER_INFLUX_URL}/api/v2/write?${query}`, {
     method: 'POST',
-    headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' },
+    headers: { authorization: `Token ${influx.TOWER_INFLUX_TOKEN}`, 'content-encoding': encoding },
     body,
   });
   if (response.status !== 204) throw new Error(`raw write failed: HTTP ${response.status} ${await response.text()}`);
 }
 
+const linesOf = (list: Sample[], i: number): Body =>
+  Buffer.from(
+    list
+      .slice(i, i + 5000)
+      .map(toLabsLine)
+      .join('\n'),
+  );
+
 /** One request at a time, each 5,000 lines built and gzipped in the loop, as a simple client would. */
-async function rawLineProtocolRate(list: Sample[]): Promise<number> {
+async function rawLineProtocolRate(influx: InfluxEnv, list: Sample[]): Promise<number> {
   const started = Date.now();
-  for (let i = 0; i < list.length; i += 5000)
-    await postLines(
-      gzipSync(
-        list
-          .slice(i, i + 5000)
-          .map(toLabsLine)
-          .join('\n'),
-        GZIP_OPTIONS,
-      ),
-    );
+  for (let i = 0; i < list.length; i += 5000) await postLines(influx, gzipSync(linesOf(list, i), GZIP_OPTIONS), 'gzip');
   return list.length / ((Date.now() - started) / 1000);
 }
 
-/** The ceiling: bodies built and gzipped before the clock starts, RAW_IN_FLIGHT requests in flight. */
-async function rawCeilingRate(list: Sample[]): Promise<number> {
-  const bodies: ReturnType<typeof gzipSync>[] = [];
-  for (let i = 0; i < list.length; i += 5000)
-    bodies.push(
-      gzipSync(
-        list
-          .slice(i, i + 5000)
-          .map(toLabsLine)
-          .join('\n'),
-        GZIP_OPTIONS,
-      ),
-    );
+/**
+ * The ceiling: bodies built before the clock starts, uncompressed as the sink sends them to a
+ * loopback InfluxDB, RAW_IN_FLIGHT requests in flight.
+ */
+async function rawCeilingRate(influx: InfluxEnv, list: Sample[]): Promise<number> {
+  const bodies: Body[] = [];
+  for (let i = 0; i < list.length; i += 5000) bodies.push(linesOf(list, i));
   const started = Date.now();
   let next = 0;
   const worker = async () => {
-    while (next < bodies.length) await postLines(bodies[next++] as ReturnType<typeof gzipSync>);
+    while (next < bodies.length) await postLines(influx, bodies[next++] as Body, 'identity');
   };
   await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, worker));
   return list.length / ((Date.now() - started) / 1000);
@@ -154,10 +154,10 @@ interface SinkLaunch {
   sinkArgs: string[];
 }
 
-function startSink(topic: string, group: string, launch: SinkLaunch = { nodeArgs: [], sinkArgs: [] }): ChildProcess {
+function startSink(topic: string, group: string, launch: SinkLaunch = { nodeArgs: [], sinkArgs: [] }, influx: InfluxEnv = env): ChildProcess {
   const args = [...launch.nodeArgs, join(REPO_ROOT, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group, ...launch.sinkArgs];
   return spawn(process.execPath, args, {
-    env: { ...process.env, ...env, TOWER_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, ...influx, TOWER_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -168,6 +168,19 @@ interface ThroughputOptions {
   telegraf?: string;
 }
 
+/**
+ * Runs `write` against an InfluxDB of its own, fresh and empty, so that no writer of the run
+ * meets another's data or its compactions, nor whatever the development services hold.
+ */
+async function withFreshInflux<T>(write: (influx: InfluxEnv) => Promise<T>): Promise<T> {
+  const server = await startPrivateInflux();
+  try {
+    return await write({ TOWER_INFLUX_URL: server.url, TOWER_INFLUX_TOKEN: server.token, TOWER_INFLUX_ORG: server.org, TOWER_INFLUX_BUCKET: server.bucket });
+  } finally {
+    await server.stop();
+  }
+}
+
 async function throughput({ messages, launch, telegraf }: ThroughputOptions): Promise<void> {
   const tag = randomBytes(3).toString('hex');
   const topic = `bench-resource-${tag}`;
@@ -175,11 +188,15 @@ async function throughput({ messages, launch, telegraf }: ThroughputOptions): Pr
   const list = samples(`bench-sink-${tag}`, messages);
   const prefillS = await prefill(topic, list, towerMessage);
   if (telegraf) await prefill(twin, list, lineProtocolMessage(`bench-telegraf-${tag}`));
-  const rawRate = await rawLineProtocolRate(samples(`bench-raw-${tag}`, messages));
-  const ceiling = await rawCeilingRate(samples(`bench-ceiling-${tag}`, messages));
+  const rawRate = await withFreshInflux((influx) => rawLineProtocolRate(influx, list));
+  const ceiling = await withFreshInflux((influx) => rawCeilingRate(influx, list));
   const group = `bench-sink-${tag}`;
-  const sink = await measureDrain(kafka, startSink(topic, group, launch), { group, topic, messages }).finally(() => deleteTopic(topic));
-  const vs = telegraf ? await drainWithTelegraf(kafka, telegraf, { brokers, env, topic: twin, messages }).finally(() => deleteTopic(twin)) : undefined;
+  const sink = await withFreshInflux((influx) =>
+    measureDrain(kafka, startSink(topic, group, launch, influx), { group, topic, messages }).finally(() => deleteTopic(topic)),
+  );
+  const vs = telegraf
+    ? await withFreshInflux((influx) => drainWithTelegraf(kafka, telegraf, { brokers, env: influx, topic: twin, messages }).finally(() => deleteTopic(twin)))
+    : undefined;
   const rates = { raw_line_protocol_points_per_s: Math.round(rawRate), raw_ceiling_points_per_s: Math.round(ceiling), raw_ceiling_in_flight: RAW_IN_FLIGHT };
   if (vs) {
     const vsTelegraf = { sink_over_telegraf: round(sink.points_per_s / vs.points_per_s, 2), sink_over_ceiling: round(sink.points_per_s / ceiling, 2) };
