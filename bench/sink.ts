@@ -1,14 +1,18 @@
-// npm run bench:sink [-- --messages N] [-- --agents N --seconds S]
+// npm run bench:sink [-- --messages N] [-- --agents N --seconds S] [-- --vs-telegraf PATH]
 // (a) throughput: a topic pre-filled with N Tower samples, drained by the real
 //     tower-sink into InfluxDB, next to posting the same points as raw batched
-//     line protocol to the same server in the same run; (c) the sink's peak RSS.
+//     line protocol in the same run, one request at a time
+//     and with RAW_IN_FLIGHT requests in flight (the ceiling); (c) the sink's
+//     CPU per 1,000 points and peak RSS. With --vs-telegraf PATH, that Telegraf
+//     drains the same points as line protocol from a twin topic in the same run.
+//     Each of these writers gets a fresh InfluxDB of its own (support/influxd.ts).
 // (b) latency: simulated agents at 1 Hz through the agent's own producer,
 //     sample time → queryable in InfluxDB, p50/p99.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -18,9 +22,11 @@ import { influxQL } from '../src/influx/query.js';
 import { GZIP_OPTIONS } from '../src/influx/write.js';
 import { createKafka } from '../src/kafka/client.js';
 import { encodeSample, type Sample, SCHEMA_VERSION, sampleHeaders } from '../src/schema/sample.js';
-import { readRssMb } from '../support/fleet/procstat.js';
 import { round } from '../support/fleet/summary.js';
+import { startPrivateInflux } from '../support/influxd.js';
 import { loadServices, REPO_ROOT } from '../support/services.js';
+import { measureDrain } from './drain.js';
+import { drainWithTelegraf } from './telegraf.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,86 +75,147 @@ async function createTopic(topic: string): Promise<void> {
   await admin.disconnect();
 }
 
-async function prefill(topic: string, list: Sample[]): Promise<number> {
+const toLabsLine = (s: Sample) => toLine({ measurement: 'labs', tags: { host: s.host, region: 'GIST' }, fields: s.fields, time: s.time });
+const towerMessage = (s: Sample): Message => ({ key: s.host, value: Buffer.from(encodeSample(s)), headers: sampleHeaders(), timestamp: String(s.time) });
+
+/** The same point as one line of line protocol, under its own host names so that both drains can be counted apart. */
+const lineProtocolMessage =
+  (hostPrefix: string) =>
+  (s: Sample): Message => {
+    const host = s.host.replace(/^.*-(\d+)$/, `${hostPrefix}-$1`);
+    return { key: host, value: toLabsLine({ ...s, host }), timestamp: String(s.time) };
+  };
+
+/** Same partitions (keyed by host), same compression, 10,000 messages a request. */
+async function prefill(topic: string, list: Sample[], toMessage: (s: Sample) => Message): Promise<number> {
+  await createTopic(topic);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const started = Date.now();
   for (let i = 0; i < list.length; i += 10_000) {
-    const messages = list
-      .slice(i, i + 10_000)
-      .map((s) => ({ key: s.host, value: Buffer.from(encodeSample(s)), headers: sampleHeaders(), timestamp: String(s.time) }));
-    await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+    await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: list.slice(i, i + 10_000).map(toMessage) });
   }
   await producer.disconnect();
   return (Date.now() - started) / 1000;
 }
 
-async function rawLineProtocolRate(list: Sample[]): Promise<number> {
-  const url = `${env.TOWER_INFLUX_URL}/api/v2/write?${new URLSearchParams({ org: env.TOWER_INFLUX_ORG ?? 'GIST', bucket: env.TOWER_INFLUX_BUCKET ?? 'Labs', precision: 'ms' })}`;
-  const started = Date.now();
-  for (let i = 0; i < list.length; i += 5000) {
-    const body = list
+/** Where the throughput run writes: TOWER_INFLUX_URL, _ORG, _BUCKET and _TOKEN. */
+type InfluxEnv = Record<string, string | undefined>;
+
+/** Requests in flight for the raw ceiling: more than this gains InfluxDB nothing on 2 cores. */
+const RAW_IN_FLIGHT = 4;
+
+type Body = ReturnType<typeof gzipSync>;
+
+async function postLines(influx: InfluxEnv, body: Body, encoding: 'gzip' | 'identity'): Promise<void> {
+  const query = new URLSearchParams({ org: influx.TOWER_INFLUX_ORG ?? 'GIST', bucket: influx.TOWER_INFLUX_BUCKET ?? 'Labs', precision: 'ms' });
+  const response = await fetch(`${influx.TOWER_INFLUX_URL}/api/v2/write?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Token ${influx.TOWER_INFLUX_TOKEN}`, 'content-encoding': encoding },
+    body,
+  });
+  if (response.status !== 204) throw new Error(`raw write failed: HTTP ${response.status} ${await response.text()}`);
+}
+
+const linesOf = (list: Sample[], i: number): Body =>
+  Buffer.from(
+    list
       .slice(i, i + 5000)
-      .map((s) => toLine({ measurement: 'labs', tags: { host: s.host, region: 'GIST' }, fields: s.fields, time: s.time }))
-      .join('\n');
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Token ${env.TOWER_INFLUX_TOKEN}`, 'content-encoding': 'gzip' },
-      body: gzipSync(body, GZIP_OPTIONS),
-    });
-    if (response.status !== 204) throw new Error(`raw write failed: HTTP ${response.status} ${await response.text()}`);
-  }
+      .map(toLabsLine)
+      .join('\n'),
+  );
+
+/** One request at a time, each 5,000 lines built and gzipped in the loop, as a simple client would. */
+async function rawLineProtocolRate(influx: InfluxEnv, list: Sample[]): Promise<number> {
+  const started = Date.now();
+  for (let i = 0; i < list.length; i += 5000) await postLines(influx, gzipSync(linesOf(list, i), GZIP_OPTIONS), 'gzip');
   return list.length / ((Date.now() - started) / 1000);
 }
 
-function startSink(topic: string, group: string): ChildProcess {
-  return spawn(process.execPath, [join(REPO_ROOT, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group], {
-    env: { ...process.env, ...env, TOWER_LOG_LEVEL: 'warn' },
+/**
+ * The ceiling: bodies built before the clock starts, uncompressed as the sink sends them to a
+ * loopback InfluxDB, RAW_IN_FLIGHT requests in flight.
+ */
+async function rawCeilingRate(influx: InfluxEnv, list: Sample[]): Promise<number> {
+  const bodies: Body[] = [];
+  for (let i = 0; i < list.length; i += 5000) bodies.push(linesOf(list, i));
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) await postLines(influx, bodies[next++] as Body, 'identity');
+  };
+  await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, worker));
+  return list.length / ((Date.now() - started) / 1000);
+}
+
+/** Node flags (e.g. --cpu-prof) and tower-sink options for the throughput run's sink. */
+interface SinkLaunch {
+  nodeArgs: string[];
+  sinkArgs: string[];
+}
+
+function startSink(topic: string, group: string, launch: SinkLaunch = { nodeArgs: [], sinkArgs: [] }, influx: InfluxEnv = env): ChildProcess {
+  const args = [...launch.nodeArgs, join(REPO_ROOT, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group, ...launch.sinkArgs];
+  return spawn(process.execPath, args, {
+    env: { ...process.env, ...env, ...influx, TOWER_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
 
-async function committedTotal(group: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  await admin.disconnect();
-  return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+interface ThroughputOptions {
+  messages: number;
+  launch: SinkLaunch;
+  telegraf?: string;
 }
 
-async function throughput(messages: number): Promise<void> {
+/**
+ * Runs `write` against an InfluxDB of its own, fresh and empty, so that no writer of the run
+ * meets another's data or its compactions, nor whatever the development services hold.
+ */
+async function withFreshInflux<T>(write: (influx: InfluxEnv) => Promise<T>): Promise<T> {
+  const server = await startPrivateInflux();
+  try {
+    return await write({ TOWER_INFLUX_URL: server.url, TOWER_INFLUX_TOKEN: server.token, TOWER_INFLUX_ORG: server.org, TOWER_INFLUX_BUCKET: server.bucket });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function throughput({ messages, launch, telegraf }: ThroughputOptions): Promise<void> {
   const tag = randomBytes(3).toString('hex');
   const topic = `bench-resource-${tag}`;
-  await createTopic(topic);
-  const prefillS = await prefill(topic, samples(`bench-sink-${tag}`, messages));
-  const rawRate = await rawLineProtocolRate(samples(`bench-raw-${tag}`, messages));
+  const twin = `bench-telegraf-${tag}`;
+  const list = samples(`bench-sink-${tag}`, messages);
+  const prefillS = await prefill(topic, list, towerMessage);
+  if (telegraf) await prefill(twin, list, lineProtocolMessage(`bench-telegraf-${tag}`));
+  const rawRate = await withFreshInflux((influx) => rawLineProtocolRate(influx, list));
+  const ceiling = await withFreshInflux((influx) => rawCeilingRate(influx, list));
   const group = `bench-sink-${tag}`;
-  const sink = startSink(topic, group);
-  const started = Date.now();
-  let peakRss = 0;
-  let done = 0;
-  while (done < messages) {
-    await sleep(500);
-    peakRss = Math.max(peakRss, readRssMb(sink.pid as number) ?? 0);
-    // The group coordinator can be briefly unavailable (NOT_COORDINATOR) on a fresh cluster: ask again next round.
-    done = await committedTotal(group, topic).catch(() => done);
-    if (Date.now() - started > 30 * 60_000) throw new Error(`sink stalled at ${done} of ${messages}`);
+  const sink = await withFreshInflux((influx) =>
+    measureDrain(kafka, startSink(topic, group, launch, influx), { group, topic, messages }).finally(() => deleteTopic(topic)),
+  );
+  const vs = telegraf
+    ? await withFreshInflux((influx) => drainWithTelegraf(kafka, telegraf, { brokers, env: influx, topic: twin, messages }).finally(() => deleteTopic(twin)))
+    : undefined;
+  const rates = { raw_line_protocol_points_per_s: Math.round(rawRate), raw_ceiling_points_per_s: Math.round(ceiling), raw_ceiling_in_flight: RAW_IN_FLIGHT };
+  if (vs) {
+    const vsTelegraf = { sink_over_telegraf: round(sink.points_per_s / vs.points_per_s, 2), sink_over_ceiling: round(sink.points_per_s / ceiling, 2) };
+    console.log(JSON.stringify({ bench: 'sink-vs-telegraf', messages, prefill_s: round(prefillS), tower_sink: sink, telegraf: vs, ...rates, ...vsTelegraf }));
+    return;
   }
-  const sinkRate = messages / ((Date.now() - started) / 1000);
-  sink.kill('SIGTERM');
-  await new Promise((resolve) => sink.once('exit', resolve));
-  await deleteTopic(topic);
   console.log(
     JSON.stringify({
       bench: 'sink-throughput',
       messages,
       prefill_s: round(prefillS),
-      sink_points_per_s: Math.round(sinkRate),
-      raw_line_protocol_points_per_s: Math.round(rawRate),
-      ratio: round(sinkRate / rawRate, 2),
+      sink_points_per_s: sink.points_per_s,
+      sink_cpu_ms_per_1000_points: sink.cpu_ms_per_1000_points,
+      ...rates,
+      ratio: round(sink.points_per_s / rawRate, 2),
+      ratio_to_ceiling: round(sink.points_per_s / ceiling, 2),
     }),
   );
-  console.log(JSON.stringify({ bench: 'sink-peak-rss', messages, peak_rss_mb: round(peakRss) }));
+  console.log(JSON.stringify({ bench: 'sink-peak-rss', messages, peak_rss_mb: sink.peak_rss_mb }));
 }
 
 async function deleteTopic(topic: string): Promise<void> {
@@ -235,7 +302,14 @@ const args = await yargs(hideBin(process.argv))
   .option('agents', { type: 'number', default: 100, describe: 'Simulated agents for the latency run' })
   .option('seconds', { type: 'number', default: 60, describe: 'Length of the latency run' })
   .option('only', { choices: ['throughput', 'latency'] as const, describe: 'Run one part only' })
+  .option('vs-telegraf', { type: 'string', describe: 'Telegraf binary (npm run build:telegraf) that drains the same points in the same run' })
+  .option('cpu-prof', { type: 'string', describe: "Write a V8 CPU profile of the throughput run's sink to this directory" })
+  .option('node-arg', { type: 'string', array: true, default: [] as string[], describe: "Extra node flags for the throughput run's sink" })
+  .option('sink-arg', { type: 'string', array: true, default: [] as string[], describe: "Extra tower-sink run options for the throughput run's sink" })
   .strict()
   .parseAsync();
-if (args.only !== 'latency') await throughput(args.messages);
-if (args.only !== 'throughput') await latency(args.agents, args.seconds);
+const nodeArgs = [...args.nodeArg, ...(args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf] : [])];
+// --vs-telegraf compares drains alone: the latency run is not repeated.
+const only = args.vsTelegraf ? 'throughput' : args.only;
+if (only !== 'latency') await throughput({ messages: args.messages, launch: { nodeArgs, sinkArgs: args.sinkArg }, telegraf: args.vsTelegraf });
+if (only !== 'throughput') await latency(args.agents, args.seconds);

@@ -1,6 +1,7 @@
 import type { Options } from 'yargs';
 import { ConfigError, failUsage, nonEmpty, nonNegative, type ParsedOptions, PRECEDENCE_NOTE, positive, unknownFlags, wholeNumber } from '../cli.js';
 import type { InfluxTarget } from '../influx/target.js';
+import { defaultGzipLevel } from '../influx/write.js';
 import { parseBrokerList } from '../kafka/client.js';
 import { kafkaSecurity, SECURITY_OPTIONS } from '../kafka/security.js';
 import { CONFIG_OPTION, programParser } from '../program.js';
@@ -74,6 +75,16 @@ const RUN = {
   'max-skew-s': { type: 'number', default: SINK_DEFAULTS.maxSkewS, describe: 'Use the broker time when a sample is further off than this' },
   'dlq-topic': { type: 'string', default: SINK_DEFAULTS.dlqTopic, describe: 'Dead-letter topic for messages that cannot be written' },
   'batch-size': { type: 'number', default: SINK_DEFAULTS.batchSize, describe: 'Most points per InfluxDB write request' },
+  'writes-in-flight': {
+    type: 'number',
+    default: SINK_DEFAULTS.writesInFlight,
+    describe: 'Write requests per partition in flight at once; offsets are still committed in order, only past acknowledged writes',
+  },
+  'gzip-level': {
+    type: 'number',
+    defaultDescription: '0 (off) when --influx-url is loopback, else 1',
+    describe: 'gzip level of write requests, 0 = send them uncompressed',
+  },
   'fetch-wait-ms': {
     type: 'number',
     defaultDescription: String(SINK_DEFAULTS.fetchWaitMs),
@@ -222,6 +233,8 @@ export function sinkOptions(argv: RunArgs): SinkOptions {
     },
     dlqTopic: nonEmpty(argv.dlqTopic, '--dlq-topic'),
     batchSize: wholeNumber(argv.batchSize, '--batch-size', 1),
+    writesInFlight: wholeNumber(argv.writesInFlight, '--writes-in-flight', 1, 16),
+    gzipLevel: wholeNumber(argv.gzipLevel ?? defaultGzipLevel(argv.influxUrl), '--gzip-level', 0, 9),
     fetchWaitMs: fetchWaitMs(argv),
     metricsPort: wholeNumber(argv.metricsPort, '--metrics-port', 0, 65535),
     hostsFile: argv.hostsFile,

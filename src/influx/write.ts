@@ -8,27 +8,46 @@ const gzipAsync = promisify(gzip);
 export const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 /**
- * The write path alone: one gzipped line-protocol POST per call, precision ms.
- * Retrying and buffering are the caller's business; a refusal is an InfluxError.
+ * 0 (bodies sent as they are) when InfluxDB is on this machine: over loopback
+ * bytes cost nothing and gzip costs the sink CPU; else level 1 (GZIP_OPTIONS).
+ */
+export function defaultGzipLevel(influxUrl: string): number {
+  return isLoopback(influxUrl) ? 0 : GZIP_OPTIONS.level;
+}
+
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The write path alone: one line-protocol POST per call, precision ms, gzipped
+ * at gzipLevel (0 = not). Retrying and buffering are the caller's business; a
+ * refusal is an InfluxError.
  */
 export class InfluxWriter {
   private readonly path: string;
 
-  constructor(private readonly target: InfluxTarget) {
+  constructor(
+    private readonly target: InfluxTarget,
+    private readonly gzipLevel: number = GZIP_OPTIONS.level,
+  ) {
     this.path = writePath(target);
   }
 
   async write(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
+    const text = lines.join('\n');
+    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+    if (this.gzipLevel > 0) headers['content-encoding'] = 'gzip';
     // zlib's thread pool compresses while the event loop decodes the next batch.
-    const body = await gzipAsync(lines.join('\n'), GZIP_OPTIONS);
-    await influxRequest(this.target.url, {
-      method: 'POST',
-      path: this.path,
-      credentials: this.target,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' },
-      body,
-    });
+    const body = this.gzipLevel > 0 ? await gzipAsync(text, { level: this.gzipLevel }) : text;
+    await influxRequest(this.target.url, { method: 'POST', path: this.path, credentials: this.target, headers, body });
   }
 }
 

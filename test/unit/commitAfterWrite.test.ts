@@ -166,3 +166,38 @@ test('a stale batch while writes are blocked stops the wait and commits nothing'
     mock.timers.reset();
   }
 });
+
+test('with writes in flight, a later chunk done first is committed only after the earlier ones', async () => {
+  const f = recorder([sample(0), sample(1), sample(2), sample(3), sample(4), sample(5)], 2);
+  f.deps.writesInFlight = 3;
+  const pending: (() => void)[] = [];
+  f.write = () => new Promise<void>((resolve) => pending.push(resolve));
+  const done = commitAfterWrite(f.payload, f.deps);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(withoutHeartbeats(f.events), ['write 2', 'write 2', 'write 2'], 'three writes in flight at once');
+  pending[2]?.();
+  pending[1]?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(!f.events.some((e) => e.startsWith('commit')), 'nothing committed while the first chunk is unacknowledged');
+  pending[0]?.();
+  await done;
+  assert.deepEqual(
+    withoutHeartbeats(f.events).filter((e) => e.startsWith('commit') || e.startsWith('resolve')),
+    ['commit resource/0 6', 'resolve 5'],
+    'one commit covers the three chunks once the first is done',
+  );
+  assert.equal(f.deps.stats.consumed, 6);
+});
+
+test('with writes in flight, a failed chunk stops the commit before it; the done chunks before it are committed', async () => {
+  const f = recorder([sample(0), sample(1), garbage(2), sample(3), sample(4), sample(5)], 2);
+  f.deps.writesInFlight = 3;
+  f.deps.sendDeadLetters = async (letters) => {
+    if (letters.length > 0) throw new Error('dlq topic gone');
+  };
+  await assert.rejects(commitAfterWrite(f.payload, f.deps), /dlq topic gone/);
+  assert.deepEqual(
+    f.events.filter((e) => e.startsWith('commit')),
+    ['commit resource/0 2'],
+  );
+});

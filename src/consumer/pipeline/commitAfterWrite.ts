@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
-import { type Decoded, type DecodeOptions, decodeMessage, spreadCorrectedTimes } from './decode.js';
+import { type Decoded, type DecodeOptions, decodeBatch } from './decode.js';
 import { toLine } from './lineProtocol.js';
 import type { SinkStats } from './stats.js';
 import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
@@ -15,6 +15,8 @@ export interface BatchDeps {
   decode: DecodeOptions;
   /** Most lines in one write request. Default 5000. */
   batchSize: number;
+  /** Write requests of one partition in flight at once. Default 1. */
+  writesInFlight?: number;
 }
 
 /** While a wrong setting blocks writes, the write is tried again this often. */
@@ -30,25 +32,63 @@ interface Prepared {
  * dead-letter what cannot be written, and only then commit the offset after
  * the chunk. A crash anywhere before the commit re-delivers the chunk, and
  * re-writing identical points overwrites them: at-least-once, exactly-once in effect.
+ *
+ * With writesInFlight > 1, that many chunks are written at once, and the
+ * commit moves only over chunks that are done with every chunk before them
+ * done too: never past a write that InfluxDB has not acknowledged.
  */
 export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDeps): Promise<void> {
   const { batch } = payload;
-  const decoded = spreadCorrectedTimes(batch.messages.map((message) => decodeMessage(message, deps.decode)));
+  const decoded = decodeBatch(batch.messages, deps.decode);
+  const chunks: { messages: KafkaMessage[]; deadLetters: number }[] = [];
   for (let start = 0; start < batch.messages.length; start += deps.batchSize) {
-    if (!payload.isRunning() || payload.isStale()) return;
-    const chunk = batch.messages.slice(start, start + deps.batchSize);
-    const prepared = prepare(chunk, decoded.slice(start, start + deps.batchSize), batch.topic, batch.partition, deps);
-    const written = await writeUntilDone(prepared, batch.topic, batch.partition, payload, deps);
-    if (!written) return;
-    await deps.sendDeadLetters(prepared.deadLetters);
-    const last = chunk.at(-1) as KafkaMessage;
-    await deps.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
-    payload.resolveOffset(last.offset);
-    deps.stats.consumed += chunk.length;
-    deps.stats.deadLetters += prepared.deadLetters.length;
-    await payload.heartbeat();
+    chunks.push({ messages: batch.messages.slice(start, start + deps.batchSize), deadLetters: 0 });
   }
-  deps.stats.lag.set(batch.partition, Number(batch.offsetLag()));
+  const done: boolean[] = [];
+  let committed = 0;
+  let commits = Promise.resolve();
+  /** Commits, one after the other, up to the end of the done chunks that follow the committed ones. */
+  const commitDone = () => {
+    commits = commits.then(async () => {
+      let end = committed;
+      while (done[end]) end += 1;
+      if (end === committed) return;
+      const last = (chunks[end - 1] as (typeof chunks)[number]).messages.at(-1) as KafkaMessage;
+      await deps.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
+      payload.resolveOffset(last.offset);
+      for (const chunk of chunks.slice(committed, end)) {
+        deps.stats.consumed += chunk.messages.length;
+        deps.stats.deadLetters += chunk.deadLetters;
+      }
+      committed = end;
+      await payload.heartbeat();
+    });
+    return commits;
+  };
+  let next = 0;
+  let stop = false;
+  const writer = async () => {
+    try {
+      while (!stop && next < chunks.length && payload.isRunning() && !payload.isStale()) {
+        const i = next++;
+        const chunk = chunks[i] as (typeof chunks)[number];
+        const start = i * deps.batchSize;
+        const prepared = prepare(chunk.messages, decoded.slice(start, start + deps.batchSize), batch.topic, batch.partition, deps);
+        if (!(await writeUntilDone(prepared, batch.topic, batch.partition, payload, deps))) return;
+        await deps.sendDeadLetters(prepared.deadLetters);
+        chunk.deadLetters = prepared.deadLetters.length;
+        done[i] = true;
+        await commitDone();
+      }
+    } finally {
+      // A lost partition or a failure stops the other writers taking chunks.
+      stop = true;
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(deps.writesInFlight ?? 1, chunks.length) }, writer));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (committed === chunks.length) deps.stats.lag.set(batch.partition, Number(batch.offsetLag()));
 }
 
 function prepare(messages: KafkaMessage[], decodedMessages: Decoded[], topic: string, partition: number, deps: BatchDeps): Prepared {
@@ -56,6 +96,10 @@ function prepare(messages: KafkaMessage[], decodedMessages: Decoded[], topic: st
   for (const [i, message] of messages.entries()) {
     const decoded = decodedMessages[i] as Decoded;
     if (decoded.kind === 'probe') continue;
+    if (decoded.kind === 'line') {
+      prepared.lines.push({ line: decoded.line, message });
+      continue;
+    }
     if (decoded.kind === 'invalid') {
       prepared.deadLetters.push({ message, topic, partition, reason: decoded.reason });
       continue;

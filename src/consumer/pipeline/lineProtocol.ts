@@ -39,13 +39,13 @@ export function toLine(point: Point): string {
 const MEASUREMENT_SPECIAL = /[, \n\r\\]/;
 const KEY_SPECIAL = /[,= \n\r\\]/;
 
-function escapeMeasurement(name: string): string {
+export function escapeMeasurement(name: string): string {
   if (name.length > 0 && !MEASUREMENT_SPECIAL.test(name)) return name;
   rejectUnwritable(name, 'measurement');
   return name.replace(/[, ]/g, '\\$&');
 }
 
-function escapeKey(text: string): string {
+export function escapeKey(text: string): string {
   if (text.length > 0 && !KEY_SPECIAL.test(text)) return text;
   rejectUnwritable(text, 'tag or field key/value');
   return text.replace(/[,= ]/g, '\\$&');

@@ -2,6 +2,7 @@ import type { Consumer } from 'kafkajs';
 import type { InfluxTarget } from '../../influx/target.js';
 import { InfluxWriter } from '../../influx/write.js';
 import { createKafka } from '../../kafka/client.js';
+import { patchKafkajsRecordDecoder } from '../../kafka/recordDecoderPatch.js';
 import type { KafkaSecurity } from '../../kafka/security.js';
 import { settleWithin, waitForSignal } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
@@ -25,6 +26,10 @@ export interface SinkOptions {
   dlqTopic: string;
   /** Most lines per write request. Default 5000. */
   batchSize: number;
+  /** Write requests in flight per partition. Default 2. */
+  writesInFlight: number;
+  /** gzip level of write requests, 0 = off. Default 0 for a loopback --influx-url, else 1. */
+  gzipLevel: number;
   /** Longest a fetch waits for more data before returning what it has, ms. Default 100. */
   fetchWaitMs: number;
   /** Hosts file read before DNS for broker names. Default `/etc/hosts`. */
@@ -53,6 +58,7 @@ export const SINK_DEFAULTS = {
   hostsFile: '/etc/hosts',
   dlqTopic: 'resource.dlq',
   batchSize: 5000,
+  writesInFlight: 2,
   fetchWaitMs: 100,
   metricsPort: 0,
 } as const;
@@ -65,6 +71,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
   // Listen first: joining a group can take until dead members time out, and a
   // SIGTERM meanwhile must still stop the sink cleanly.
   const stopSignal = waitForSignal();
+  if (!patchKafkajsRecordDecoder()) logger.warn('kafkajs fetched before the sink started: its own, slower record decoder stays');
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   // A 10 s session (kafkajs default 30 s) hands a crashed sink's partitions to the others sooner.
   const consumer = kafka.consumer({
@@ -100,7 +107,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
 }
 
 async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: SinkStats, options: SinkOptions, logger: Logger): Promise<void> {
-  const writer = new InfluxWriter(options.influx);
+  const writer = new InfluxWriter(options.influx, options.gzipLevel);
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     logger.info({ group: payload.groupId, assigned: payload.memberAssignment }, 'joined consumer group'),
   );
@@ -122,6 +129,7 @@ async function startConsuming(consumer: Consumer, dlq: DeadLetterQueue, stats: S
         logger,
         decode: options.decode,
         batchSize: options.batchSize,
+        writesInFlight: options.writesInFlight,
       }),
   });
 }

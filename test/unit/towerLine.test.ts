@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encode } from '@msgpack/msgpack';
+import { type DecodeOptions, decodeMessage, type IncomingMessage } from '../../src/consumer/pipeline/decode.js';
+import { toLine } from '../../src/consumer/pipeline/lineProtocol.js';
+import { towerLineReader } from '../../src/consumer/pipeline/towerLine.js';
+import { encodeSample, SCHEMA_VERSION, sampleHeaders } from '../../src/schema/sample.js';
+
+const options: DecodeOptions = { measurement: 'labs', region: 'GIST', defaultHost: 'Labs', maxSkewMs: 300_000 };
+const now = 1_764_000_000_000;
+const message = (value: Uint8Array, timestamp = now): IncomingMessage => ({
+  key: null,
+  value: Buffer.from(value),
+  headers: Object.fromEntries(Object.entries(sampleHeaders()).map(([k, v]) => [k, Buffer.from(v)])),
+  timestamp: String(timestamp),
+});
+
+/** What the general path writes for the message, or undefined when it writes nothing. */
+function generalLine(m: IncomingMessage): string | undefined {
+  const decoded = decodeMessage(m, options);
+  if (decoded.kind !== 'point' || decoded.rejected.length > 0 || decoded.clockCorrected) return undefined;
+  try {
+    return toLine(decoded.point);
+  } catch {
+    return undefined;
+  }
+}
+
+test("an agent's sample takes the fast path and gives the general path's line", () => {
+  const fields = { CPU_Usage: 12.5, memory: 3_000_123, rx: 2 ** 40, load1: -0.25, tiny: -3, neg: -200, big: -(2 ** 40) };
+  const m = message(encodeSample({ v: SCHEMA_VERSION, host: 'pi-01', time: now, fields }));
+  const line = towerLineReader(options)(m);
+  assert.equal(
+    line,
+    'labs,host=pi-01,region=GIST CPU_Usage=12.5,memory=3000123,rx=1099511627776,load1=-0.25,tiny=-3,neg=-200,big=-1099511627776 1764000000000',
+  );
+  assert.equal(line, generalLine(m));
+});
+
+test('anything unusual is left to the general path', () => {
+  const read = towerLineReader(options);
+  const cases: unknown[] = [
+    { v: 1, host: 'pi 1', time: now, fields: { a: 1 } },
+    { v: 1, host: 'pi,1', time: now, fields: { a: 1 } },
+    { v: 1, host: 'pi-ü', time: now, fields: { a: 1 } },
+    { v: 1, host: '', time: now, fields: { a: 1 } },
+    { v: 1, host: 'pi', time: now, fields: { 'a=b': 1 } },
+    { v: 1, host: 'pi', time: now, fields: { '2': 1, a: 2 } },
+    { v: 1, host: 'pi', time: now, fields: { a: 'x' } },
+    { v: 1, host: 'pi', time: now, fields: { a: Number.NaN } },
+    { v: 1, host: 'pi', time: now, fields: {} },
+    { v: 2, host: 'pi', time: now, fields: { a: 1 } },
+    { v: 1, host: 'pi', time: now + 3_600_000, fields: { a: 1 } },
+    { v: 1, host: 'pi', time: 1.5, fields: { a: 1 } },
+    { v: 1, host: 'pi', fields: { a: 1 } },
+    { v: 1, host: 'pi', time: now, fields: { a: 1 }, extra: 1 },
+    [1, 'pi', now],
+  ];
+  for (const raw of cases) assert.equal(read(message(encode(raw))), undefined, JSON.stringify(raw));
+  assert.equal(read(message(Buffer.concat([encode({ v: 1, host: 'pi', time: now, fields: { a: 1 } }), Buffer.from([0])]))), undefined, 'trailing byte');
+  assert.equal(read({ ...message(encode({ v: 1, host: 'pi', time: now, fields: { a: 1 } })), headers: {} }), undefined, 'no encoding header');
+});
+
+test('on random samples and their truncations, the fast path gives the general line or nothing', () => {
+  const read = towerLineReader(options);
+  let random = 42;
+  const next = () => {
+    random = (random * 1103515245 + 12345) % 2 ** 31;
+    return random / 2 ** 31;
+  };
+  const values = [0, -1, 1.5, 255, 65_536, 2 ** 33, -(2 ** 33), -127, Number.MAX_SAFE_INTEGER, 1e-7, 3.4e38];
+  let fast = 0;
+  for (let i = 0; i < 2000; i += 1) {
+    const fields: Record<string, number> = {};
+    for (let f = 0; f < 1 + Math.floor(next() * 14); f += 1) fields[`f${f}_${Math.floor(next() * 3)}`] = values[Math.floor(next() * values.length)] as number;
+    const bytes = encode({ time: now + Math.floor(next() * 1000), fields, host: `pi-${i}`, v: 1 }, { forceFloat32: next() < 0.3 });
+    const cut = next() < 0.2 ? bytes.subarray(0, Math.floor(next() * bytes.length)) : bytes;
+    const m = message(cut);
+    const line = read(m);
+    if (line !== undefined) {
+      fast += 1;
+      assert.equal(line, generalLine(m));
+    }
+  }
+  assert.ok(fast > 1000, `fast path taken ${fast} times`);
+});
