@@ -1,5 +1,5 @@
-import { gzipSync } from 'node:zlib';
-import kafkajs, { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { patchKafkajsGzip } from '../kafka/gzipCodecPatch.js';
 import { sampleHeaders } from '../schema/sample.js';
 
 export interface SampleProducerOptions {
@@ -28,28 +28,6 @@ export function compressionFor(records: Uint8Array[], fromBytes = COMPRESS_FROM_
   return bytes >= fromBytes ? CompressionTypes.GZIP : CompressionTypes.None;
 }
 
-interface Codec {
-  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
-  decompress(buffer: Buffer): Promise<Buffer>;
-}
-
-/**
- * kafkajs gzips through zlib's asynchronous stream, which for the few KB of
- * a lingered batch costs far more than the deflate itself: a stream, a hop
- * to libuv's thread pool and its callbacks (about 0.2 ms of the agent's
- * main thread per request, docs/PERFORMANCE.md). The agent compresses the
- * same bytes at the same level in one synchronous call; decompression, which
- * the agent never does, stays kafkajs' own.
- */
-export function useSynchronousGzip(): void {
-  // A default import: Node's CommonJS export detection misses kafkajs' CompressionCodecs.
-  const codecs = kafkajs.CompressionCodecs;
-  const current = codecs[CompressionTypes.GZIP]() as Codec & { towerSync?: true };
-  if (current.towerSync) return;
-  const codec = { towerSync: true, compress: async (encoder: { buffer: Buffer }) => gzipSync(encoder.buffer), decompress: current.decompress };
-  codecs[CompressionTypes.GZIP] = () => codec;
-}
-
 /** Sends encoded samples somewhere; rejects when they were not all accepted. */
 export interface RecordSender {
   send(records: Uint8Array[]): Promise<void>;
@@ -73,7 +51,7 @@ export class SampleProducer implements RecordSender {
     kafka: Kafka,
     private readonly options: SampleProducerOptions,
   ) {
-    useSynchronousGzip();
+    patchKafkajsGzip();
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       // Fail a send within seconds so the agent's own backoff takes over and logs it.

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs, { CompressionTypes } from 'kafkajs';
-import { COMPRESS_FROM_BYTES, compressionFor, useSynchronousGzip } from '../../src/agent/producer.js';
+import { COMPRESS_FROM_BYTES, compressionFor } from '../../src/agent/producer.js';
+import { patchKafkajsGzip } from '../../src/kafka/gzipCodecPatch.js';
 import { encodeSample, SCHEMA_VERSION } from '../../src/schema/sample.js';
 
 const sample = (time: number) =>
@@ -48,8 +49,8 @@ test('the threshold counts bytes across records and can be changed', () => {
 });
 
 test('the synchronous gzip codec writes what gunzip reads back, and is installed once', async () => {
-  useSynchronousGzip();
-  useSynchronousGzip();
+  patchKafkajsGzip();
+  patchKafkajsGzip();
   const codec = kafkajs.CompressionCodecs[CompressionTypes.GZIP]() as {
     compress(e: { buffer: Buffer }): Promise<Buffer>;
     decompress(b: Buffer): Promise<Buffer>;
