@@ -1,5 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { ENCODING_MSGPACK, ENCODING_PROBE, type FieldRejection, type Fields, HEADER_ENCODING, readSample } from '../../schema/sample.js';
+import { clockSkewed } from './clock.js';
 import { parseLegacyMessage } from './legacy.js';
 import type { Point } from './lineProtocol.js';
 import { type TowerLineReader, towerLineReader } from './towerLine.js';
@@ -91,8 +92,7 @@ function toPoint(
  */
 export function saneTime(sampleTime: number | undefined, brokerTime: number, maxSkewMs: number): { time: number; clockCorrected: boolean } {
   if (sampleTime === undefined) return { time: brokerTime, clockCorrected: false };
-  if (!Number.isFinite(brokerTime) || brokerTime <= 0) return { time: sampleTime, clockCorrected: false };
-  if (Math.abs(sampleTime - brokerTime) > maxSkewMs) return { time: brokerTime, clockCorrected: true };
+  if (clockSkewed(sampleTime, brokerTime, maxSkewMs)) return { time: brokerTime, clockCorrected: true };
   return { time: sampleTime, clockCorrected: false };
 }
 

@@ -1,4 +1,5 @@
 import { ENCODING_MSGPACK, HEADER_ENCODING, SCHEMA_VERSION } from '../../schema/sample.js';
+import { clockSkewed } from './clock.js';
 import type { DecodeOptions, IncomingMessage } from './decode.js';
 import { escapeKey, escapeMeasurement } from './lineProtocol.js';
 
@@ -27,8 +28,7 @@ export function towerLineReader(options: DecodeOptions): TowerLineReader {
     if (!value || message.headers?.[HEADER_ENCODING]?.toString() !== ENCODING_MSGPACK) return undefined;
     const sample = scan(value);
     if (sample === undefined) return undefined;
-    const brokerTime = Number(message.timestamp);
-    if (Number.isFinite(brokerTime) && brokerTime > 0 && Math.abs(sample.time - brokerTime) > options.maxSkewMs) return undefined;
+    if (clockSkewed(sample.time, Number(message.timestamp), options.maxSkewMs)) return undefined;
     return `${head}${sample.host}${region} ${sample.fields} ${String(sample.time)}`;
   };
 }
