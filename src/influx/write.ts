@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
+import type { LineBatch } from './lineBatch.js';
 import { influxRequest } from './request.js';
 import type { InfluxTarget } from './target.js';
 
@@ -40,9 +41,9 @@ export class InfluxWriter {
     this.path = writePath(target);
   }
 
-  async write(lines: string[]): Promise<void> {
-    if (lines.length === 0) return;
-    const text = lines.join('\n');
+  async write(lines: LineBatch): Promise<void> {
+    if (lines.count === 0) return;
+    const text = lines.bytes;
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     if (this.gzipLevel > 0) headers['content-encoding'] = 'gzip';
     // zlib's thread pool compresses while the event loop decodes the next batch.

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { type BatchDeps, commitAfterWrite } from '../../src/consumer/pipeline/commitAfterWrite.js';
 import type { DeadLetter } from '../../src/consumer/pipeline/deadLetters.js';
 import { SinkStats } from '../../src/consumer/pipeline/stats.js';
+import type { LineBatch } from '../../src/influx/lineBatch.js';
 import { InfluxError } from '../../src/influx/request.js';
 import { encodeSample, sampleHeaders } from '../../src/schema/sample.js';
 
@@ -32,7 +33,7 @@ interface Recorder {
   payload: EachBatchPayload;
   deps: BatchDeps;
   /** What the next write does; resolves by default. */
-  write: (lines: string[]) => Promise<void>;
+  write: (lines: LineBatch) => Promise<void>;
   stale: boolean;
 }
 
@@ -52,7 +53,7 @@ function recorder(messages: KafkaMessage[], batchSize = 10): Recorder {
   } as unknown as EachBatchPayload;
   f.deps = {
     write: async (lines) => {
-      f.events.push(`write ${lines.length}`);
+      f.events.push(`write ${lines.count}`);
       await f.write(lines);
     },
     sendDeadLetters: async (letters: DeadLetter[]) => {

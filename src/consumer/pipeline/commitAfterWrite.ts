@@ -1,8 +1,8 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../log.js';
+import { type Chunk, prepareChunks } from './chunks.js';
 import type { DeadLetter } from './deadLetters.js';
-import { type Decoded, type DecodeOptions, decodeBatch } from './decode.js';
-import { toLine } from './lineProtocol.js';
+import type { DecodeOptions } from './decode.js';
 import type { SinkStats } from './stats.js';
 import { InfluxConfigError, WriteAbandoned, type WriteLines, writeWithRetry } from './writeRetry.js';
 
@@ -22,11 +22,6 @@ export interface BatchDeps {
 /** While a wrong setting blocks writes, the write is tried again this often. */
 const BLOCKED_RETRY_MS = 30_000;
 
-interface Prepared {
-  lines: { line: string; message: KafkaMessage }[];
-  deadLetters: DeadLetter[];
-}
-
 /**
  * The sink's core: for each chunk of a partition's batch, write the points,
  * dead-letter what cannot be written, and only then commit the offset after
@@ -39,11 +34,7 @@ interface Prepared {
  */
 export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDeps): Promise<void> {
   const { batch } = payload;
-  const decoded = decodeBatch(batch.messages, deps.decode);
-  const chunks: { messages: KafkaMessage[]; deadLetters: number }[] = [];
-  for (let start = 0; start < batch.messages.length; start += deps.batchSize) {
-    chunks.push({ messages: batch.messages.slice(start, start + deps.batchSize), deadLetters: 0 });
-  }
+  const chunks = prepareChunks(batch.messages, batch.topic, batch.partition, deps);
   const done: boolean[] = [];
   let committed = 0;
   let commits = Promise.resolve();
@@ -53,12 +44,12 @@ export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDep
       let end = committed;
       while (done[end]) end += 1;
       if (end === committed) return;
-      const last = (chunks[end - 1] as (typeof chunks)[number]).messages.at(-1) as KafkaMessage;
+      const last = (chunks[end - 1] as Chunk).last;
       await deps.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
       payload.resolveOffset(last.offset);
       for (const chunk of chunks.slice(committed, end)) {
-        deps.stats.consumed += chunk.messages.length;
-        deps.stats.deadLetters += chunk.deadLetters;
+        deps.stats.consumed += chunk.size;
+        deps.stats.deadLetters += chunk.deadLetters.length;
       }
       committed = end;
       await payload.heartbeat();
@@ -71,12 +62,9 @@ export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDep
     try {
       while (!stop && next < chunks.length && payload.isRunning() && !payload.isStale()) {
         const i = next++;
-        const chunk = chunks[i] as (typeof chunks)[number];
-        const start = i * deps.batchSize;
-        const prepared = prepare(chunk.messages, decoded.slice(start, start + deps.batchSize), batch.topic, batch.partition, deps);
-        if (!(await writeUntilDone(prepared, batch.topic, batch.partition, payload, deps))) return;
-        await deps.sendDeadLetters(prepared.deadLetters);
-        chunk.deadLetters = prepared.deadLetters.length;
+        const chunk = chunks[i] as Chunk;
+        if (!(await writeUntilDone(chunk, batch.topic, batch.partition, payload, deps))) return;
+        await deps.sendDeadLetters(chunk.deadLetters);
         done[i] = true;
         await commitDone();
       }
@@ -91,36 +79,8 @@ export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDep
   if (committed === chunks.length) deps.stats.lag.set(batch.partition, Number(batch.offsetLag()));
 }
 
-function prepare(messages: KafkaMessage[], decodedMessages: Decoded[], topic: string, partition: number, deps: BatchDeps): Prepared {
-  const prepared: Prepared = { lines: [], deadLetters: [] };
-  for (const [i, message] of messages.entries()) {
-    const decoded = decodedMessages[i] as Decoded;
-    if (decoded.kind === 'probe') continue;
-    if (decoded.kind === 'line') {
-      prepared.lines.push({ line: decoded.line, message });
-      continue;
-    }
-    if (decoded.kind === 'invalid') {
-      prepared.deadLetters.push({ message, topic, partition, reason: decoded.reason });
-      continue;
-    }
-    try {
-      prepared.lines.push({ line: toLine(decoded.point), message });
-    } catch (err) {
-      prepared.deadLetters.push({ message, topic, partition, reason: (err as Error).message });
-      continue;
-    }
-    if (decoded.clockCorrected) deps.stats.clockCorrected += 1;
-    if (decoded.rejected.length > 0) {
-      deps.stats.rejectedFields += decoded.rejected.length;
-      deps.logger.warn({ partition, offset: message.offset, rejected: decoded.rejected }, 'dropped fields that are not numbers; wrote the rest');
-    }
-  }
-  return prepared;
-}
-
-/** Writes the chunk, moving refused lines to the dead letters; false if the partition was lost meanwhile. */
-async function writeUntilDone(prepared: Prepared, topic: string, partition: number, payload: EachBatchPayload, deps: BatchDeps): Promise<boolean> {
+/** Writes the chunk, moving refused lines to its dead letters; false if the partition was lost meanwhile. */
+async function writeUntilDone(chunk: Chunk, topic: string, partition: number, payload: EachBatchPayload, deps: BatchDeps): Promise<boolean> {
   const keepGoing = async () => {
     await payload.heartbeat();
     return payload.isRunning() && !payload.isStale();
@@ -133,14 +93,12 @@ async function writeUntilDone(prepared: Prepared, topic: string, partition: numb
   for (;;) {
     const started = Date.now();
     try {
-      const outcome = await writeWithRetry(
-        deps.write,
-        prepared.lines.map((l) => l.line),
-        { keepGoing, onRetry },
-      );
+      const outcome = await writeWithRetry(deps.write, chunk.lines, { keepGoing, onRetry });
       deps.stats.recordWrite(Date.now() - started);
-      deps.stats.written += prepared.lines.length - outcome.rejected.length;
-      prepared.deadLetters.push(...refusedLetters(prepared, outcome.rejected, topic, partition));
+      deps.stats.written += chunk.lines.count - outcome.rejected.length;
+      for (const { index, reason } of outcome.rejected) {
+        chunk.deadLetters.push({ message: chunk.lineMessages[index] as KafkaMessage, topic, partition, reason: `InfluxDB refused the point: ${reason}` });
+      }
       if (deps.stats.blockedBy) deps.logger.info('InfluxDB accepts writes again');
       deps.stats.blockedBy = undefined;
       return true;
@@ -156,12 +114,4 @@ async function writeUntilDone(prepared: Prepared, topic: string, partition: numb
       }
     }
   }
-}
-
-function refusedLetters(prepared: Prepared, rejected: { line: string; reason: string }[], topic: string, partition: number): DeadLetter[] {
-  if (rejected.length === 0) return [];
-  const reasons = new Map(rejected.map((r) => [r.line, r.reason]));
-  return prepared.lines
-    .filter((l) => reasons.has(l.line))
-    .map((l) => ({ message: l.message, topic, partition, reason: `InfluxDB refused the point: ${reasons.get(l.line)}` }));
 }

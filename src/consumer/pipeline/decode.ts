@@ -3,7 +3,6 @@ import { ENCODING_MSGPACK, ENCODING_PROBE, type FieldRejection, type Fields, HEA
 import { clockSkewed } from './clock.js';
 import { parseLegacyMessage } from './legacy.js';
 import type { Point } from './lineProtocol.js';
-import { type TowerLineReader, towerLineReader } from './towerLine.js';
 
 export interface DecodeOptions {
   /** Default `labs`. */
@@ -26,28 +25,8 @@ export interface IncomingMessage {
 
 export type Decoded =
   | { kind: 'probe' }
-  /** A Tower sample read straight into its line (towerLine.ts). */
-  | { kind: 'line'; line: string }
   | { kind: 'invalid'; reason: string }
   | { kind: 'point'; point: Point; format: 'tower' | 'legacy'; rejected: FieldRejection[]; clockCorrected: boolean };
-
-const readers = new WeakMap<DecodeOptions, TowerLineReader>();
-
-/** A batch's messages, each read into its line when it takes the common path, else decoded into its point. */
-export function decodeBatch(messages: IncomingMessage[], options: DecodeOptions): Decoded[] {
-  let reader = readers.get(options);
-  if (!reader) {
-    reader = towerLineReader(options);
-    readers.set(options, reader);
-  }
-  const read = reader;
-  return spreadCorrectedTimes(
-    messages.map((message): Decoded => {
-      const line = read(message);
-      return line === undefined ? decodeMessage(message, options) : { kind: 'line', line };
-    }),
-  );
-}
 
 /** One Kafka message → one point, or the reason it cannot be one. Never throws. */
 export function decodeMessage(message: IncomingMessage, options: DecodeOptions): Decoded {

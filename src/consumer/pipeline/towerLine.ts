@@ -1,75 +1,183 @@
+import { asciiBytes, type LineBatchBuilder } from '../../influx/lineBatch.js';
 import { ENCODING_MSGPACK, HEADER_ENCODING, SCHEMA_VERSION } from '../../schema/sample.js';
 import { clockSkewed } from './clock.js';
 import type { DecodeOptions, IncomingMessage } from './decode.js';
 import { escapeKey, escapeMeasurement } from './lineProtocol.js';
 
 /**
- * The common case straight from the msgpack bytes to its line of line protocol,
- * without the decoded sample, the point or their maps in between: a Tower sample
- * whose host and field names are plain ASCII needing no escaping, whose fields are
- * all numbers, and whose clock agrees with the broker's. Anything else, however
- * slightly off, gives undefined, and the caller takes the general path
+ * The common case straight from the msgpack bytes to the bytes of its line,
+ * with no decoded sample, point, string or map in between: a Tower sample
+ * {v, host, time, fields} (host before fields) whose host and field names are
+ * plain ASCII needing no escaping, whose fields are all numbers, and whose
+ * clock agrees with the broker's. For anything else, however slightly off, it
+ * writes nothing and gives false, and the caller takes the general path
  * (decodeMessage, toLine), which says what is wrong and dead-letters it if need be.
  */
-export type TowerLineReader = (message: IncomingMessage) => string | undefined;
+export type TowerLineWriter = (message: IncomingMessage, out: LineBatchBuilder) => boolean;
 
-export function towerLineReader(options: DecodeOptions): TowerLineReader {
-  let head: string;
-  let region: string;
+export function towerLineWriter(options: DecodeOptions): TowerLineWriter {
+  let head: Uint8Array;
+  let region: Uint8Array;
   try {
     // As toLine writes them: tags sorted, host before region.
-    head = `${escapeMeasurement(options.measurement)},host=`;
-    region = options.region === '' ? '' : `,region=${escapeKey(options.region)}`;
+    head = asciiBytes(`${escapeMeasurement(options.measurement)},host=`);
+    region = asciiBytes(options.region === '' ? '' : `,region=${escapeKey(options.region)}`);
   } catch {
-    return () => undefined;
+    return () => false;
   }
-  return (message) => {
+  const line: LineParts = { head, region, maxSkewMs: options.maxSkewMs };
+  return (message, out) => {
     const value = message.value;
-    if (!value || message.headers?.[HEADER_ENCODING]?.toString() !== ENCODING_MSGPACK) return undefined;
-    const sample = scan(value);
-    if (sample === undefined) return undefined;
-    if (clockSkewed(sample.time, Number(message.timestamp), options.maxSkewMs)) return undefined;
-    return `${head}${sample.host}${region} ${sample.fields} ${String(sample.time)}`;
+    if (!value || !isMsgpack(message.headers?.[HEADER_ENCODING])) return false;
+    out.mark();
+    if (writeLine(value, Number(message.timestamp), line, out)) return true;
+    out.undo();
+    return false;
   };
 }
 
-interface Scanned {
-  host: string;
-  /** `name=value,…`, every value as String(number), as toLine writes them. */
-  fields: string;
-  time: number;
+interface LineParts {
+  head: Uint8Array;
+  region: Uint8Array;
+  maxSkewMs: number;
+}
+
+const MSGPACK = asciiBytes(ENCODING_MSGPACK);
+
+function isMsgpack(header: unknown): boolean {
+  if (typeof header === 'string') return header === ENCODING_MSGPACK;
+  return header instanceof Uint8Array && header.length === MSGPACK.length && sameBytes(header, 0, MSGPACK);
+}
+
+enum Key {
+  Other,
+  V,
+  Host,
+  Time,
+  Fields,
+}
+
+/** The envelope in any order and nothing else; false, with a part of the line written, when it is not one. */
+function writeLine(b: Buffer, brokerTime: number, parts: LineParts, out: LineBatchBuilder): boolean {
+  const c = new Cursor(b);
+  if (c.mapLength() !== 4) return false;
+  let seen = 0;
+  let v: number | undefined;
+  let time: number | undefined;
+  for (let i = 0; i < 4; i += 1) {
+    const key = c.key();
+    if (key === Key.Other || seen & (1 << key)) return false;
+    seen |= 1 << key;
+    if (key === Key.V) v = c.number();
+    else if (key === Key.Time) time = c.number();
+    else if (key === Key.Host) {
+      const start = c.pos;
+      const end = c.name();
+      if (end < 0) return false;
+      out.putBytes(parts.head);
+      out.putBytes(b, nameStart(b, start), end);
+      out.putBytes(parts.region);
+      out.putByte(0x20);
+    } else if (!(seen & (1 << Key.Host)) || !writeFields(c, out)) return false;
+    if (c.pos > b.length) return false;
+  }
+  if (c.pos !== b.length || v !== SCHEMA_VERSION) return false;
+  if (time === undefined || !Number.isSafeInteger(time) || time < 0 || clockSkewed(time, brokerTime, parts.maxSkewMs)) return false;
+  out.putByte(0x20);
+  out.putInteger(time);
+  out.endLine();
+  return true;
+}
+
+/** A sample has a dozen fields: where each name is, to find a repeated one. */
+const nameStarts = new Int32Array(256);
+const nameEnds = new Int32Array(256);
+const nameHashes = new Int32Array(256);
+
+function writeFields(c: Cursor, out: LineBatchBuilder): boolean {
+  const count = c.mapLength();
+  if (count === undefined || count === 0 || count > nameStarts.length) return false;
+  for (let i = 0; i < count; i += 1) {
+    const tagAt = c.pos;
+    const end = c.name();
+    if (end < 0) return false;
+    const start = nameStart(c.bytes, tagAt);
+    const hash = c.nameHash;
+    if (repeated(c.bytes, start, end, hash, i)) return false;
+    nameStarts[i] = start;
+    nameEnds[i] = end;
+    nameHashes[i] = hash;
+    const value = c.number();
+    if (value === undefined) return false;
+    if (i > 0) out.putByte(0x2c);
+    out.putBytes(c.bytes, start, end);
+    out.putByte(0x3d);
+    if (Number.isSafeInteger(value)) out.putInteger(value);
+    else out.putAscii(fractionText(value));
+  }
+  return true;
+}
+
+function repeated(b: Buffer, start: number, end: number, hash: number, before: number): boolean {
+  for (let j = 0; j < before; j += 1) {
+    if (nameHashes[j] !== hash || (nameEnds[j] as number) - (nameStarts[j] as number) !== end - start) continue;
+    if (b.subarray(nameStarts[j], nameEnds[j]).equals(b.subarray(start, end))) return true;
+  }
+  return false;
+}
+
+/** Where the bytes of the name whose msgpack tag is at `tagAt` begin. */
+function nameStart(b: Buffer, tagAt: number): number {
+  return (b[tagAt] as number) === 0xd9 ? tagAt + 2 : tagAt + 1;
 }
 
 /** Reads one msgpack value at a time from `bytes`; `pos` is where the next one starts. */
 class Cursor {
   pos = 0;
+  /** Hash of the bytes of the last name read. */
+  nameHash = 0;
   constructor(readonly bytes: Buffer) {}
 
-  /** A plain name (ASCII, no byte that line protocol escapes, no leading digit, not `__proto__`), or undefined. */
-  name(): string | undefined {
+  /** Which envelope key is next. */
+  key(): Key {
+    const b = this.bytes;
+    const p = this.pos;
+    const tag = b[p];
+    if (tag === 0xa1 && b[p + 1] === 0x76) {
+      this.pos = p + 2;
+      return Key.V;
+    }
+    const key = tag === 0xa4 ? fourLetterKey(b, p + 1) : tag === 0xa6 && isFields(b, p + 1) ? Key.Fields : Key.Other;
+    if (key !== Key.Other) this.pos = p + 1 + (tag as number) - 0xa0;
+    return key;
+  }
+
+  /**
+   * A plain name (ASCII, no byte that line protocol escapes, no leading digit,
+   * not `__proto__`): moves past it and gives where its bytes end, else -1.
+   */
+  name(): number {
     const b = this.bytes;
     const tag = b[this.pos] as number;
-    let length: number;
-    if (tag >= 0xa0 && tag <= 0xbf) {
-      length = tag - 0xa0;
-      this.pos += 1;
-    } else if (tag === 0xd9 && this.pos + 1 < b.length) {
-      length = b[this.pos + 1] as number;
-      this.pos += 2;
-    } else return undefined;
-    const start = this.pos;
+    let start: number;
+    if (tag >= 0xa0 && tag <= 0xbf) start = this.pos + 1;
+    else if (tag === 0xd9 && this.pos + 1 < b.length) start = this.pos + 2;
+    else return -1;
+    const length = tag === 0xd9 ? (b[this.pos + 1] as number) : tag - 0xa0;
     const end = start + length;
-    if (length === 0 || end > b.length) return undefined;
+    if (length === 0 || end > b.length) return -1;
     // A leading digit could make an index-like key, which a JS object would reorder.
-    if ((b[start] as number) <= 0x39 && (b[start] as number) >= 0x30) return undefined;
+    if ((b[start] as number) <= 0x39 && (b[start] as number) >= 0x30) return -1;
     let hash = length;
     for (let i = start; i < end; i += 1) {
       const byte = b[i] as number;
-      if (!PLAIN[byte]) return undefined;
+      if (!PLAIN[byte]) return -1;
       hash = (Math.imul(hash, 31) + byte) | 0;
     }
+    if (length === PROTO.length && sameBytes(b, start, PROTO)) return -1;
+    this.nameHash = hash;
     this.pos = end;
-    return interned(b, start, end, hash);
+    return end;
   }
 
   /** A finite number of any msgpack number type, decoded as @msgpack/msgpack does, or undefined. */
@@ -104,30 +212,28 @@ class Cursor {
   }
 }
 
-/** Bytes of a name that need no escaping and no UTF-8 decoding. */
-const PLAIN = new Uint8Array(128).map((_, byte) => (byte > 0x20 && byte < 0x7f && byte !== 0x2c && byte !== 0x3d && byte !== 0x5c ? 1 : 0));
-
-/**
- * Host and field names repeat in every message: one string each, found by a hash
- * of the bytes and checked against them, instead of a new string per message.
- */
-const names = new Map<number, string>();
-const NAMES_KEPT = 100_000;
-
-function interned(b: Buffer, start: number, end: number, hash: number): string | undefined {
-  const known = names.get(hash);
-  if (known !== undefined && known.length === end - start && sameBytes(known, b, start)) return known;
-  const text = b.toString('latin1', start, end);
-  if (text === '__proto__') return undefined;
-  if (names.size >= NAMES_KEPT) names.clear();
-  names.set(hash, text);
-  return text;
+function fourLetterKey(b: Buffer, at: number): Key {
+  if (b[at] === 0x68 && b[at + 1] === 0x6f && b[at + 2] === 0x73 && b[at + 3] === 0x74) return Key.Host;
+  if (b[at] === 0x74 && b[at + 1] === 0x69 && b[at + 2] === 0x6d && b[at + 3] === 0x65) return Key.Time;
+  return Key.Other;
 }
 
-function sameBytes(text: string, b: Buffer, start: number): boolean {
-  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) !== b[start + i]) return false;
+const FIELDS = asciiBytes('fields');
+
+function isFields(b: Buffer, at: number): boolean {
+  return at + FIELDS.length <= b.length && sameBytes(b, at, FIELDS);
+}
+
+/** Whether `b` holds `expected` at `at` (a short run: a loop beats Buffer.compare's native call). */
+function sameBytes(b: Uint8Array, at: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i += 1) if (b[at + i] !== expected[i]) return false;
   return true;
 }
+
+const PROTO = asciiBytes('__proto__');
+
+/** Bytes of a name that need no escaping and no UTF-8 decoding. */
+const PLAIN = new Uint8Array(128).map((_, byte) => (byte > 0x20 && byte < 0x7f && byte !== 0x2c && byte !== 0x3d && byte !== 0x5c ? 1 : 0));
 
 /**
  * String(value) of a fraction costs V8 ~10× an integer's, and metrics repeat
@@ -136,8 +242,7 @@ function sameBytes(text: string, b: Buffer, start: number): boolean {
 const fractions = new Map<number, string>();
 const FRACTIONS_KEPT = 10_000;
 
-function numberText(value: number): string {
-  if (Number.isInteger(value)) return String(value);
+function fractionText(value: number): string {
   let text = fractions.get(value);
   if (text === undefined) {
     text = String(value);
@@ -173,45 +278,4 @@ function readNumber(b: Buffer, tag: number, at: number): number {
     default:
       return b.readInt32BE(at) * 4294967296 + b.readUInt32BE(at + 4);
   }
-}
-
-/** The envelope {v, host, time, fields} in any order and nothing else, or undefined. */
-function scan(bytes: Buffer): Scanned | undefined {
-  const c = new Cursor(bytes);
-  if (c.mapLength() !== 4) return undefined;
-  let v: number | undefined;
-  let host: string | undefined;
-  let time: number | undefined;
-  let fields: string | undefined;
-  for (let i = 0; i < 4; i += 1) {
-    const key = c.name();
-    if (key === 'v' && v === undefined) v = c.number();
-    else if (key === 'host' && host === undefined) host = c.name();
-    else if (key === 'time' && time === undefined) time = c.number();
-    else if (key === 'fields' && fields === undefined) fields = scanFields(c);
-    else return undefined;
-    if (c.pos > bytes.length) return undefined;
-  }
-  if (c.pos !== bytes.length || v !== SCHEMA_VERSION || host === undefined || fields === undefined) return undefined;
-  if (time === undefined || !Number.isSafeInteger(time) || time < 0) return undefined;
-  return { host, fields, time };
-}
-
-/** Reused between messages: a sample has a dozen fields, so a linear look-up finds repeats. */
-const seen: string[] = [];
-
-function scanFields(c: Cursor): string | undefined {
-  const count = c.mapLength();
-  if (count === undefined || count === 0) return undefined;
-  seen.length = 0;
-  let text = '';
-  for (let i = 0; i < count; i += 1) {
-    const name = c.name();
-    if (name === undefined || seen.includes(name)) return undefined;
-    seen.push(name);
-    const value = c.number();
-    if (value === undefined) return undefined;
-    text += i === 0 ? `${name}=${numberText(value)}` : `,${name}=${numberText(value)}`;
-  }
-  return text;
 }

@@ -1,3 +1,4 @@
+import type { LineBatch } from '../../influx/lineBatch.js';
 import { InfluxError } from '../../influx/request.js';
 import { backoffMs } from '../../retry/backoff.js';
 
@@ -18,11 +19,11 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type WriteLines = (lines: string[]) => Promise<void>;
+export type WriteLines = (lines: LineBatch) => Promise<void>;
 
-/** Outcome of writing a batch: which lines InfluxDB refused as bad data, and why. */
+/** Outcome of writing a batch: which lines InfluxDB refused as bad data (by index in the batch), and why. */
 export interface WriteOutcome {
-  rejected: { line: string; reason: string }[];
+  rejected: { index: number; line: string; reason: string }[];
 }
 
 export class WriteAbandoned extends Error {
@@ -36,25 +37,25 @@ export class WriteAbandoned extends Error {
  * until the bad lines are isolated, and the good ones are written. 401, 403
  * and 404 throw InfluxConfigError.
  */
-export async function writeWithRetry(write: WriteLines, lines: string[], options: RetryOptions = {}): Promise<WriteOutcome> {
+export async function writeWithRetry(write: WriteLines, lines: LineBatch, options: RetryOptions = {}): Promise<WriteOutcome> {
   const rejected: WriteOutcome['rejected'] = [];
   await writeOrSplit(write, lines, options, rejected);
   return { rejected };
 }
 
-async function writeOrSplit(write: WriteLines, lines: string[], options: RetryOptions, rejected: WriteOutcome['rejected']): Promise<void> {
-  if (lines.length === 0) return;
+async function writeOrSplit(write: WriteLines, lines: LineBatch, options: RetryOptions, rejected: WriteOutcome['rejected']): Promise<void> {
+  if (lines.count === 0) return;
   try {
     await retryTransient(() => write(lines), options);
   } catch (err) {
     if (!(err instanceof InfluxError) || !isBadData(err.status)) throw err;
-    if (lines.length === 1) {
-      rejected.push({ line: lines[0] as string, reason: `HTTP ${err.status}: ${err.body.slice(0, 300)}` });
+    if (lines.count === 1) {
+      rejected.push({ index: lines.first, line: lines.line(0), reason: `HTTP ${err.status}: ${err.body.slice(0, 300)}` });
       return;
     }
-    const middle = Math.ceil(lines.length / 2);
+    const middle = Math.ceil(lines.count / 2);
     await writeOrSplit(write, lines.slice(0, middle), options, rejected);
-    await writeOrSplit(write, lines.slice(middle), options, rejected);
+    await writeOrSplit(write, lines.slice(middle, lines.count), options, rejected);
   }
 }
 

@@ -1,0 +1,137 @@
+/**
+ * Lines of line protocol as the bytes of a write request body: each line ends
+ * in `\n`, and `ends` says where. A write sends `bytes` as it is; the retry
+ * layer splits a refused batch into halves without copying (`slice`); a
+ * refused line is read back as text only then (`line`).
+ */
+export class LineBatch {
+  constructor(
+    private readonly all: Buffer<ArrayBuffer>,
+    /** End (after its `\n`) of each line in `all`. */
+    private readonly ends: ArrayLike<number>,
+    /** Index of this batch's first line in the batch it was sliced from. */
+    readonly first = 0,
+    readonly count = ends.length - first,
+  ) {}
+
+  static of(lines: string[]): LineBatch {
+    const builder = new LineBatchBuilder();
+    for (const line of lines) builder.addLine(line);
+    return builder.build();
+  }
+
+  /** The request body: this batch's lines, each ending in `\n`. */
+  get bytes(): Buffer<ArrayBuffer> {
+    return this.all.subarray(this.start(this.first), this.start(this.first + this.count));
+  }
+
+  /** Lines [start, end) of this batch. */
+  slice(start: number, end: number): LineBatch {
+    return new LineBatch(this.all, this.ends, this.first + start, Math.max(0, Math.min(end, this.count) - start));
+  }
+
+  /** Line i of this batch, without its `\n`. */
+  line(i: number): string {
+    const at = this.first + i;
+    return this.all.toString('utf8', this.start(at), (this.ends[at] as number) - 1);
+  }
+
+  private start(at: number): number {
+    return at === 0 ? 0 : (this.ends[at - 1] as number);
+  }
+}
+
+/** Bytes of one ASCII text, to copy into many lines. */
+export function asciiBytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/**
+ * Builds a LineBatch byte by byte. A line is begun with `mark()`, written with
+ * the `put…` methods and either ended with `endLine()` or undone with `undo()`,
+ * so that a reader can give up half-way through a message.
+ */
+export class LineBatchBuilder {
+  private bytes: Buffer<ArrayBuffer>;
+  private length = 0;
+  private lineBegin = 0;
+  private readonly ends: number[] = [];
+
+  constructor(capacity = 64 * 1024) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
+
+  get lines(): number {
+    return this.ends.length;
+  }
+
+  mark(): void {
+    this.lineBegin = this.length;
+  }
+
+  undo(): void {
+    this.length = this.lineBegin;
+  }
+
+  endLine(): void {
+    this.putByte(0x0a);
+    this.ends.push(this.length);
+    this.lineBegin = this.length;
+  }
+
+  /** A whole line of text (the general path's), UTF-8. */
+  addLine(text: string): void {
+    this.mark();
+    this.reserve(Buffer.byteLength(text));
+    this.length += this.bytes.write(text, this.length);
+    this.endLine();
+  }
+
+  putByte(byte: number): void {
+    if (this.length === this.bytes.length) this.reserve(1);
+    this.bytes[this.length++] = byte;
+  }
+
+  putBytes(source: Uint8Array, start = 0, end = source.length): void {
+    this.reserve(end - start);
+    const out = this.bytes;
+    let at = this.length;
+    for (let i = start; i < end; i += 1) out[at++] = source[i] as number;
+    this.length = at;
+  }
+
+  /** Text known to be ASCII (a number's digits). */
+  putAscii(text: string): void {
+    this.reserve(text.length);
+    const out = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < text.length; i += 1) out[at++] = text.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** A safe integer in decimal, as String() writes it. */
+  putInteger(value: number): void {
+    if (value < 0) {
+      this.putByte(0x2d);
+      value = -value;
+    }
+    this.reserve(16);
+    const out = this.bytes;
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+    let at = this.length + digits - 1;
+    for (let rest = value; at >= this.length; rest = Math.floor(rest / 10)) out[at--] = 0x30 + (rest % 10);
+    this.length += digits;
+  }
+
+  build(): LineBatch {
+    return new LineBatch(this.bytes.subarray(0, this.length), this.ends);
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + more));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+}
