@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { type DecodeOptions, decodeMessage, type IncomingMessage } from '../../src/consumer/pipeline/decode.js';
 import { toLine } from '../../src/consumer/pipeline/lineProtocol.js';
 import { towerLineWriter } from '../../src/consumer/pipeline/towerLine.js';
 import { LineBatchBuilder } from '../../src/influx/lineBatch.js';
+import { FetchedRecord, lazyBatchDecoder } from '../../src/kafka/recordBatchPatch.js';
 import { encodeSample, SCHEMA_VERSION, sampleHeaders } from '../../src/schema/sample.js';
 
 const options: DecodeOptions = { measurement: 'labs', region: 'GIST', defaultHost: 'Labs', maxSkewMs: 300_000 };
@@ -110,4 +112,41 @@ test('on random samples and their truncations, the fast path gives the general l
     }
   }
   assert.ok(fast > 1000 && fast < 2000 * 0.9, `fast path taken ${fast} times`);
+});
+
+test('a fetched record is read in place, to the same line as its Buffer, and never past its value', async () => {
+  const require = createRequire(import.meta.url);
+  const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: string): unknown };
+  const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch(o: object): Promise<{ buffer: Buffer }> };
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (r: object) => unknown;
+  const Decoder = require('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => { buffer: Buffer; offset: number };
+  const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js');
+  const decode = lazyBatchDecoder(async () => assert.fail('kafkajs’ own decoder was used'), lookupCodecByAttributes);
+  const full = encodeSample({ v: SCHEMA_VERSION, host: 'pi-01', time: now, fields: { CPU_Usage: 12.5, memory: 3_000_123 } });
+  const values = Array.from({ length: full.length + 1 }, (_, n) => full.subarray(0, n));
+  const headers = Object.fromEntries(Object.entries(sampleHeaders()));
+  const records = values.map((value, i) => Record({ offsetDelta: i, timestampDelta: 0, key: Buffer.from('pi-01'), value: Buffer.from(value), headers }));
+  // A last record whose header says probe: its sample must not be written.
+  records.push(Record({ offsetDelta: values.length, key: null, value: Buffer.from(full), headers: { ...headers, 'tower-encoding': 'probe' } }));
+  const { buffer } = await RecordBatch({
+    firstOffset: Long.fromValue('0'),
+    firstTimestamp: now,
+    maxTimestamp: now,
+    lastOffsetDelta: records.length - 1,
+    records,
+  });
+  const { records: fetched } = (await decode(new Decoder(buffer))) as { records: FetchedRecord[] };
+  const read = fastReader();
+  const lines = fetched.map((record) => {
+    assert.ok(record instanceof FetchedRecord);
+    const inPlace = read(record as unknown as IncomingMessage);
+    const asBuffer = read({ key: record.key, value: record.value, headers: record.headers as IncomingMessage['headers'], timestamp: record.timestamp });
+    assert.equal(inPlace, asBuffer, `record ${record.offset}`);
+    return inPlace;
+  });
+  assert.deepEqual(
+    lines.map((l, i) => (l === undefined ? undefined : i)).filter((i) => i !== undefined),
+    [full.length],
+    'only the whole sample takes the fast path',
+  );
 });

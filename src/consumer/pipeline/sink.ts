@@ -2,7 +2,7 @@ import type { Consumer } from 'kafkajs';
 import type { InfluxTarget } from '../../influx/target.js';
 import { InfluxWriter } from '../../influx/write.js';
 import { createKafka } from '../../kafka/client.js';
-import { patchKafkajsRecordDecoder } from '../../kafka/recordDecoderPatch.js';
+import { patchKafkajsRecordBatches } from '../../kafka/recordBatchPatch.js';
 import type { KafkaSecurity } from '../../kafka/security.js';
 import { settleWithin, waitForSignal } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
@@ -71,7 +71,7 @@ export async function runSink(options: SinkOptions, logger: Logger): Promise<voi
   // Listen first: joining a group can take until dead members time out, and a
   // SIGTERM meanwhile must still stop the sink cleanly.
   const stopSignal = waitForSignal();
-  if (!patchKafkajsRecordDecoder()) logger.warn('kafkajs fetched before the sink started: its own, slower record decoder stays');
+  if (!patchKafkajsRecordBatches()) logger.warn('kafkajs fetched before the sink started: its own, slower record batch decoder stays');
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, hostsFile: options.hostsFile, security: options.security, logger });
   // A 10 s session (kafkajs default 30 s) hands a crashed sink's partitions to the others sooner.
   const consumer = kafka.consumer({

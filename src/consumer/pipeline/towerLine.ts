@@ -1,4 +1,5 @@
 import { asciiBytes, type LineBatchBuilder } from '../../influx/lineBatch.js';
+import { FetchedRecord } from '../../kafka/recordBatchPatch.js';
 import { ENCODING_MSGPACK, HEADER_ENCODING, SCHEMA_VERSION } from '../../schema/sample.js';
 import { clockSkewed } from './clock.js';
 import type { DecodeOptions, IncomingMessage } from './decode.js';
@@ -25,14 +26,21 @@ export function towerLineWriter(options: DecodeOptions): TowerLineWriter {
   } catch {
     return () => false;
   }
-  const line: LineParts = { head, region, maxSkewMs: options.maxSkewMs };
-  return (message, out) => {
-    const value = message.value;
-    if (!value || !isMsgpack(message.headers?.[HEADER_ENCODING])) return false;
+  const parts: LineParts = { head, region, maxSkewMs: options.maxSkewMs };
+  const write = (b: Buffer, start: number, end: number, brokerTime: number, out: LineBatchBuilder) => {
     out.mark();
-    if (writeLine(value, Number(message.timestamp), line, out)) return true;
+    if (writeLine(new Cursor(b, start, end), brokerTime, parts, out)) return true;
     out.undo();
     return false;
+  };
+  return (message, out) => {
+    // Read in place, without the Buffers and headers object kafkajs' message would have.
+    if (message instanceof FetchedRecord) {
+      return message.hasHeader(ENCODING_KEY, MSGPACK) && write(message.bytes, message.valueStart, message.valueEnd, message.timestampMs, out);
+    }
+    const value = message.value;
+    if (!value || !isMsgpack(message.headers?.[HEADER_ENCODING])) return false;
+    return write(value, 0, value.length, Number(message.timestamp), out);
   };
 }
 
@@ -43,6 +51,7 @@ interface LineParts {
 }
 
 const MSGPACK = asciiBytes(ENCODING_MSGPACK);
+const ENCODING_KEY = asciiBytes(HEADER_ENCODING);
 
 function isMsgpack(header: unknown): boolean {
   if (typeof header === 'string') return header === ENCODING_MSGPACK;
@@ -58,8 +67,8 @@ enum Key {
 }
 
 /** The envelope in any order and nothing else; false, with a part of the line written, when it is not one. */
-function writeLine(b: Buffer, brokerTime: number, parts: LineParts, out: LineBatchBuilder): boolean {
-  const c = new Cursor(b);
+function writeLine(c: Cursor, brokerTime: number, parts: LineParts, out: LineBatchBuilder): boolean {
+  const b = c.bytes;
   if (c.mapLength() !== 4) return false;
   let seen = 0;
   let v: number | undefined;
@@ -79,9 +88,9 @@ function writeLine(b: Buffer, brokerTime: number, parts: LineParts, out: LineBat
       out.putBytes(parts.region);
       out.putByte(0x20);
     } else if (!(seen & (1 << Key.Host)) || !writeFields(c, out)) return false;
-    if (c.pos > b.length) return false;
+    if (c.pos > c.end) return false;
   }
-  if (c.pos !== b.length || v !== SCHEMA_VERSION) return false;
+  if (c.pos !== c.end || v !== SCHEMA_VERSION) return false;
   if (time === undefined || !Number.isSafeInteger(time) || time < 0 || clockSkewed(time, brokerTime, parts.maxSkewMs)) return false;
   out.putByte(0x20);
   out.putInteger(time);
@@ -133,22 +142,25 @@ function nameStart(b: Buffer, tagAt: number): number {
 
 /** Reads one msgpack value at a time from `bytes`; `pos` is where the next one starts. */
 class Cursor {
-  pos = 0;
   /** Hash of the bytes of the last name read. */
   nameHash = 0;
-  constructor(readonly bytes: Buffer) {}
+  constructor(
+    readonly bytes: Buffer,
+    public pos: number,
+    /** Where the message's bytes end. */
+    readonly end: number,
+  ) {}
 
   /** Which envelope key is next. */
   key(): Key {
     const b = this.bytes;
     const p = this.pos;
-    const tag = b[p];
-    if (tag === 0xa1 && b[p + 1] === 0x76) {
-      this.pos = p + 2;
-      return Key.V;
-    }
-    const key = tag === 0xa4 ? fourLetterKey(b, p + 1) : tag === 0xa6 && isFields(b, p + 1) ? Key.Fields : Key.Other;
-    if (key !== Key.Other) this.pos = p + 1 + (tag as number) - 0xa0;
+    const tag = p < this.end ? (b[p] as number) : 0;
+    const length = tag - 0xa0;
+    if (p + 1 + length > this.end) return Key.Other;
+    const key =
+      tag === 0xa1 && b[p + 1] === 0x76 ? Key.V : tag === 0xa4 ? fourLetterKey(b, p + 1) : tag === 0xa6 && sameBytes(b, p + 1, FIELDS) ? Key.Fields : Key.Other;
+    if (key !== Key.Other) this.pos = p + 1 + length;
     return key;
   }
 
@@ -158,14 +170,15 @@ class Cursor {
    */
   name(): number {
     const b = this.bytes;
+    if (this.pos >= this.end) return -1;
     const tag = b[this.pos] as number;
     let start: number;
     if (tag >= 0xa0 && tag <= 0xbf) start = this.pos + 1;
-    else if (tag === 0xd9 && this.pos + 1 < b.length) start = this.pos + 2;
+    else if (tag === 0xd9 && this.pos + 1 < this.end) start = this.pos + 2;
     else return -1;
     const length = tag === 0xd9 ? (b[this.pos + 1] as number) : tag - 0xa0;
     const end = start + length;
-    if (length === 0 || end > b.length) return -1;
+    if (length === 0 || end > this.end) return -1;
     // A leading digit could make an index-like key, which a JS object would reorder.
     if ((b[start] as number) <= 0x39 && (b[start] as number) >= 0x30) return -1;
     let hash = length;
@@ -184,13 +197,14 @@ class Cursor {
   number(): number | undefined {
     const b = this.bytes;
     const p = this.pos;
+    if (p >= this.end) return undefined;
     const tag = b[p] as number;
     if (tag <= 0x7f || tag >= 0xe0) {
       this.pos = p + 1;
       return tag <= 0x7f ? tag : tag - 0x100;
     }
     const size = NUMBER_SIZE[tag - 0xca] ?? 0;
-    if (size === 0 || p + 1 + size > b.length) return undefined;
+    if (size === 0 || p + 1 + size > this.end) return undefined;
     this.pos = p + 1 + size;
     const n = readNumber(b, tag, p + 1);
     return Number.isFinite(n) ? n : undefined;
@@ -199,12 +213,13 @@ class Cursor {
   /** The entry count of a map (fixmap or map16), or undefined. */
   mapLength(): number | undefined {
     const b = this.bytes;
+    if (this.pos >= this.end) return undefined;
     const tag = b[this.pos] as number;
     if (tag >= 0x80 && tag <= 0x8f) {
       this.pos += 1;
       return tag - 0x80;
     }
-    if (tag === 0xde && this.pos + 2 < b.length) {
+    if (tag === 0xde && this.pos + 2 < this.end) {
       this.pos += 3;
       return b.readUInt16BE(this.pos - 2);
     }
@@ -219,10 +234,6 @@ function fourLetterKey(b: Buffer, at: number): Key {
 }
 
 const FIELDS = asciiBytes('fields');
-
-function isFields(b: Buffer, at: number): boolean {
-  return at + FIELDS.length <= b.length && sameBytes(b, at, FIELDS);
-}
 
 /** Whether `b` holds `expected` at `at` (a short run: a loop beats Buffer.compare's native call). */
 function sameBytes(b: Uint8Array, at: number, expected: Uint8Array): boolean {
