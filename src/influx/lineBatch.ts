@@ -111,17 +111,20 @@ export class LineBatchBuilder {
 
   /** A safe integer in decimal, as String() writes it. */
   putInteger(value: number): void {
-    if (value < 0) {
-      this.putByte(0x2d);
-      value = -value;
-    }
-    this.reserve(16);
+    this.reserve(17);
     const out = this.bytes;
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
-    let at = this.length + digits - 1;
-    for (let rest = value; at >= this.length; rest = Math.floor(rest / 10)) out[at--] = 0x30 + (rest % 10);
-    this.length += digits;
+    let at = this.length;
+    let rest = value;
+    if (rest < 0) {
+      out[at++] = 0x2d;
+      rest = -rest;
+    }
+    // In two halves below 10^8, so that the digits come from 32-bit integer arithmetic.
+    if (rest >= 1e8) {
+      const high = Math.floor(rest / 1e8);
+      at = putDigits(out, at, high, digitCount(high));
+      this.length = putDigits(out, at, rest - high * 1e8, 8);
+    } else this.length = putDigits(out, at, rest, digitCount(rest));
   }
 
   build(): LineBatch {
@@ -134,4 +137,21 @@ export class LineBatchBuilder {
     this.bytes.copy(grown, 0, 0, this.length);
     this.bytes = grown;
   }
+}
+
+/** The `count` last decimal digits of n (< 10^8, zero-padded) at `at`; gives where they end. */
+function putDigits(out: Buffer, at: number, n: number, count: number): number {
+  let rest = n | 0;
+  for (let p = at + count - 1; p >= at; p -= 1) {
+    const tenth = (rest / 10) | 0;
+    out[p] = 0x30 + rest - tenth * 10;
+    rest = tenth;
+  }
+  return at + count;
+}
+
+function digitCount(n: number): number {
+  let count = 1;
+  for (let limit = 10; n >= limit && count < 8; limit *= 10) count += 1;
+  return count;
 }

@@ -22,7 +22,23 @@ test('a batch is its lines, each ending in a newline; slices of slices keep thei
 
 test('the builder grows past its capacity, writes integers as String() does, and undoes a half-written line', () => {
   const out = new LineBatchBuilder(4);
-  const integers = [0, -0, 7, -7, 10, 99, 100, 123456789, -(2 ** 40), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+  const integers = [
+    0,
+    -0,
+    7,
+    -7,
+    10,
+    99,
+    100,
+    99_999_999,
+    100_000_000,
+    100_000_007,
+    123456789,
+    1_764_000_000_042,
+    -(2 ** 40),
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+  ];
   for (const n of integers) {
     out.mark();
     out.putInteger(n);
