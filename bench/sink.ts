@@ -10,6 +10,7 @@
 //     sample time → queryable in InfluxDB, p50/p99.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
@@ -154,8 +155,16 @@ interface SinkLaunch {
   sinkArgs: string[];
 }
 
+/** The node flags on tower-sink's shebang line: the bench runs it as its bin (systemd, Docker) runs. */
+function binNodeFlags(entry: string): string[] {
+  const shebang = readFileSync(entry, 'utf8').split('\n', 1)[0] ?? '';
+  const flags = /^#!\/usr\/bin\/env -S node(.*)$/.exec(shebang)?.[1] ?? '';
+  return flags.split(' ').filter((flag) => flag !== '');
+}
+
 function startSink(topic: string, group: string, launch: SinkLaunch = { nodeArgs: [], sinkArgs: [] }, influx: InfluxEnv = env): ChildProcess {
-  const args = [...launch.nodeArgs, join(REPO_ROOT, 'dist/consumer/main.js'), 'run', '--topic', topic, '--group', group, ...launch.sinkArgs];
+  const entry = join(REPO_ROOT, 'dist/consumer/main.js');
+  const args = [...binNodeFlags(entry), ...launch.nodeArgs, entry, 'run', '--topic', topic, '--group', group, ...launch.sinkArgs];
   return spawn(process.execPath, args, {
     env: { ...process.env, ...env, ...influx, TOWER_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
