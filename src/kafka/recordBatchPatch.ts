@@ -269,11 +269,18 @@ export class FetchedRecord {
 
   /** Whether header `key` is there once, with exactly `value` (ASCII both), read in place. */
   hasHeader(key: Uint8Array, value: Uint8Array): boolean {
+    const v = new VarintReader(this.bytes, this.headersStart, this.end);
     let found = 0;
-    this.eachHeader((keyStart, keyEnd, valueStart, valueLength) => {
-      if (keyEnd - keyStart !== key.length || !sameBytes(this.bytes, keyStart, key)) return;
-      found += valueLength === value.length && sameBytes(this.bytes, valueStart, value) ? 1 : 2;
-    });
+    for (let i = v.next(); i > 0 && !v.failed; i -= 1) {
+      const keyLength = v.next();
+      const keyStart = v.pos;
+      v.pos += Math.max(0, keyLength);
+      const valueLength = v.next();
+      if (keyLength === key.length && sameBytes(this.bytes, keyStart, key)) {
+        found += valueLength === value.length && sameBytes(this.bytes, v.pos, value) ? 1 : 2;
+      }
+      v.pos += Math.max(0, valueLength);
+    }
     return found === 1;
   }
 
