@@ -49,7 +49,15 @@ export async function influxRequest(url: string, request: InfluxRequest): Promis
   let response: Response;
   let text: string;
   try {
-    response = await fetch(`${trimSlash(url)}${request.path}`, { method, headers, body: request.body, signal: AbortSignal.timeout(INFLUX_TIMEOUT_MS) });
+    // A stream body is sent as it is read (chunked), which fetch allows only half-duplex.
+    const duplex = request.body instanceof ReadableStream ? { duplex: 'half' as const } : {};
+    response = await fetch(`${trimSlash(url)}${request.path}`, {
+      method,
+      headers,
+      body: request.body,
+      signal: AbortSignal.timeout(INFLUX_TIMEOUT_MS),
+      ...duplex,
+    });
     text = await response.text();
   } catch (err) {
     throw new InfluxError(`cannot reach InfluxDB at ${url} (${noAnswerReason(err)} on ${what}): start it, or fix --influx-url`, 0, '');

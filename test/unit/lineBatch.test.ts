@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LineBatch, LineBatchBuilder } from '../../src/influx/lineBatch.js';
+import { BufferPool, LineBatch, LineBatchBuilder } from '../../src/influx/lineBatch.js';
 
 const linesOf = (batch: LineBatch) => Array.from({ length: batch.count }, (_, i) => batch.line(i));
 
@@ -53,4 +53,19 @@ test('the builder grows past its capacity, writes integers as String() does, and
   out.putAscii('1.5');
   out.endLine();
   assert.deepEqual(linesOf(out.build()), [...integers.map(String), 'yy=1.5']);
+});
+
+test('a released batch hands its buffer to the next builder of the pool', () => {
+  const pool = new BufferPool(2);
+  const first = new LineBatchBuilder(16 * 1024, pool);
+  first.addLine('a x=1 1');
+  const batch = first.build();
+  const underlying = batch.bytes.buffer;
+  batch.release();
+  const second = new LineBatchBuilder(8 * 1024, pool);
+  second.addLine('b y=2 2');
+  const next = second.build();
+  assert.equal(next.bytes.buffer, underlying, 'the same memory, reused');
+  assert.equal(next.bytes.toString(), 'b y=2 2\n');
+  assert.notEqual(new LineBatchBuilder(8 * 1024, pool).build().bytes.buffer, underlying, 'not handed out twice');
 });

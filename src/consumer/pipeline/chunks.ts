@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { type LineBatch, LineBatchBuilder } from '../../influx/lineBatch.js';
+import { BufferPool, type LineBatch, LineBatchBuilder } from '../../influx/lineBatch.js';
 import type { Logger } from '../../log.js';
 import type { DeadLetter } from './deadLetters.js';
 import { type Decoded, type DecodeOptions, decodeMessage, spreadCorrectedTimes } from './decode.js';
@@ -9,6 +9,7 @@ import { type TowerLineWriter, towerLineWriter } from './towerLine.js';
 
 /** Up to batchSize messages of a partition's batch, ready to write. */
 export interface Chunk {
+  /** Its lines; `release()` them once written and dead-lettered. */
   lines: LineBatch;
   /** The message each line came from, by line index. */
   lineMessages: KafkaMessage[];
@@ -29,6 +30,8 @@ export interface ChunkOptions {
 }
 
 const writers = new WeakMap<DecodeOptions, TowerLineWriter>();
+/** Written chunks hand their buffers back here (Chunk.lines.release()). */
+const bodies = new BufferPool();
 
 /**
  * A partition's batch in chunks of batchSize messages, each message a line
@@ -81,7 +84,7 @@ class ChunkBuilder {
     private readonly options: ChunkOptions,
   ) {
     // A line is about as long as its message: room enough that the buffer seldom grows.
-    this.out = new LineBatchBuilder(Math.max(4096, size * 256));
+    this.out = new LineBatchBuilder(Math.max(4096, size * 256), bodies);
   }
 
   /** A message the general path decoded. */

@@ -65,6 +65,7 @@ export async function commitAfterWrite(payload: EachBatchPayload, deps: BatchDep
         const chunk = chunks[i] as Chunk;
         if (!(await writeUntilDone(chunk, batch.topic, batch.partition, payload, deps))) return;
         await deps.sendDeadLetters(chunk.deadLetters);
+        chunk.lines.release();
         done[i] = true;
         await commitDone();
       }
