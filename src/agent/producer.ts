@@ -1,5 +1,6 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { patchKafkajsGzip } from '../kafka/gzipCodecPatch.js';
+import { patchKafkajsProduceRequest } from '../kafka/produceRequestPatch.js';
 import { sampleHeaders } from '../schema/sample.js';
 
 export interface SampleProducerOptions {
@@ -52,6 +53,7 @@ export class SampleProducer implements RecordSender {
     private readonly options: SampleProducerOptions,
   ) {
     patchKafkajsGzip();
+    patchKafkajsProduceRequest();
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       // Fail a send within seconds so the agent's own backoff takes over and logs it.

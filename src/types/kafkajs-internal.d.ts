@@ -1,4 +1,4 @@
-// kafkajs ships no types for its internals; only the request queue is touched (see requestQueuePatch.ts).
+// kafkajs ships no types for its internals; only these are touched (see the patches in src/kafka).
 declare module 'kafkajs/src/network/requestQueue/index.js' {
   const RequestQueue: {
     prototype: {
@@ -9,4 +9,16 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
     };
   };
   export default RequestQueue;
+}
+
+// The Produce request's versions (see produceRequestPatch.ts).
+declare module 'kafkajs/src/protocol/requests/produce/index.js' {
+  const Produce: {
+    versions: string[];
+    protocol(options: { version: number }): (args: object) => {
+      request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<unknown> };
+      response: unknown;
+    };
+  };
+  export default Produce;
 }
