@@ -5,6 +5,7 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
       scheduleCheckPendingRequests(): void;
       scheduleRequestTimeoutCheck(): void;
       push(request: unknown): void;
+      fulfillRequest(response: { correlationId: number; payload: unknown; size: number }): void;
       destroy(): void;
     };
   };
