@@ -1,4 +1,4 @@
-// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH] [-- --vs-bundle PATH]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
@@ -8,7 +8,8 @@
 // esm the npm package's dist/agent/main.js. --vs-telegraf
 // runs tower-agent and the given Telegraf side by side instead, at both
 // cadences (one produce request per sample, and per --linger-ms), four
-// processes at once.
+// processes at once. --vs-bundle does the same with another build of the
+// agent's bundle (another commit's dist/pi/tower-agent.cjs) instead of Telegraf.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -236,6 +237,28 @@ async function vsTelegraf(options: VsTelegrafOptions): Promise<Record<string, un
   return { tower, telegraf };
 }
 
+/**
+ * This build of the agent and another one (`otherEntry`), each sending every
+ * sample at once and lingering `lingerMs`, all four at once over the same window.
+ */
+async function vsBundle(options: {
+  lingerMs: number;
+  tag: string;
+  window: Window;
+  towerArgs: (host: string, lingerMs: number, entry?: string[]) => string[];
+  otherEntry: string[];
+}): Promise<Record<string, unknown>> {
+  const builds = [
+    { build: 'this', entry: undefined },
+    { build: 'other', entry: options.otherEntry },
+  ];
+  const runs = [0, options.lingerMs].flatMap((lingerMs) => builds.map((b) => ({ ...b, lingerMs })));
+  const subjects = runs.map((r) => ({ command: options.towerArgs(`bench-${r.build}-${r.lingerMs}-${options.tag}`, r.lingerMs, r.entry), node: true }));
+  const measured = await measure(subjects, options.window);
+  const tower = runs.map((r, i) => ({ build: r.build, linger_ms: r.lingerMs, ...towerFigures(measured[i] as Measured) }));
+  return { tower };
+}
+
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .option('seconds', { type: 'number', default: 60, describe: 'Measured seconds per sampler, after the warm-up' })
@@ -254,18 +277,24 @@ async function main(): Promise<void> {
       describe:
         'A Telegraf binary (npm run build:telegraf makes one) run beside tower-agent: the agent at --linger-ms 0 and --linger-ms, Telegraf at flush_interval 1 s and the same, all four at once',
     })
+    .option('vs-bundle', {
+      type: 'string',
+      describe: "Another build's dist/pi/tower-agent.cjs run beside this one, both at --linger-ms 0 and --linger-ms, four agents at once",
+    })
     .strict()
     .parseAsync();
   const list = brokers();
   const tag = randomBytes(3).toString('hex');
   const bundle = join(root, 'dist/pi/tower-agent.cjs');
-  const entry = {
-    bundle: () => [process.execPath, bundle],
-    sea: () => [hostSingleExecutable(bundle)],
-    esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
-  }[args.entry]();
-  const towerArgs = (host: string, lingerMs = args.lingerMs) => [
-    ...entry,
+  const entryOf = (file: string) =>
+    ({
+      bundle: () => [process.execPath, file],
+      sea: () => [hostSingleExecutable(file)],
+      esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
+    })[args.entry]();
+  const entry = entryOf(bundle);
+  const towerArgs = (host: string, lingerMs = args.lingerMs, command = entry) => [
+    ...command,
     'run',
     '--brokers',
     list,
@@ -281,6 +310,12 @@ async function main(): Promise<void> {
   if (args.vsTelegraf) {
     const vs = await vsTelegraf({ telegraf: args.vsTelegraf, brokers: list, tag, lingerMs: args.lingerMs, window, towerArgs });
     console.log(JSON.stringify({ bench: 'agent-vs-telegraf', ...run, ...vs }));
+    return;
+  }
+  if (args.vsBundle) {
+    if (args.entry === 'esm') throw new Error('--vs-bundle compares bundles: --entry bundle or sea');
+    const vs = await vsBundle({ lingerMs: args.lingerMs, tag, window, towerArgs, otherEntry: entryOf(args.vsBundle) });
+    console.log(JSON.stringify({ bench: 'agent-vs-bundle', ...run, other: args.vsBundle, ...vs }));
     return;
   }
   if (args.soak) {

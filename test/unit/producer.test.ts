@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import kafkajs, { CompressionTypes } from 'kafkajs';
-import { COMPRESS_FROM_BYTES, compressionFor } from '../../src/agent/producer.js';
+import kafkajs, { CompressionTypes, Partitioners } from 'kafkajs';
+import { COMPRESS_FROM_BYTES, compressionFor, rememberingPartitioner } from '../../src/agent/producer.js';
 import { patchKafkajsGzip } from '../../src/kafka/gzipCodecPatch.js';
 import { encodeSample, SCHEMA_VERSION } from '../../src/schema/sample.js';
 
@@ -59,4 +59,22 @@ test('the synchronous gzip codec writes what gunzip reads back, and is installed
   const compressed = await codec.compress({ buffer: batch });
   assert.deepEqual(gunzipSync(compressed), batch);
   assert.deepEqual(await codec.decompress(compressed), batch);
+});
+
+test("the remembering partitioner picks kafkajs' default partition for every key and partition count", () => {
+  const remembering = rememberingPartitioner();
+  const kafkajsDefault = Partitioners.DefaultPartitioner();
+  const metadata = (n: number) => Array.from({ length: n }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 1, replicas: [1], isr: [1] }));
+  // The last key is the next count's first: a count that changes under the same key must count.
+  const keys = ['raspberrypi', 'raspberrypi', 'pi-kitchen', 'é-✓', '', 'pi-kitchen', 'raspberrypi'];
+  for (const partitions of [3, 3, 7, 1, 12, 3]) {
+    for (const key of keys) {
+      const args = { topic: 'resource', partitionMetadata: metadata(partitions), message: { key, value: 'v' } };
+      assert.equal(remembering(args), kafkajsDefault(args), `key ${JSON.stringify(key)}, ${partitions} partitions`);
+    }
+  }
+  const explicit = { topic: 'resource', partitionMetadata: metadata(3), message: { key: 'raspberrypi', value: 'v', partition: 2 } };
+  assert.equal(remembering(explicit), 2);
+  const bufferKey = { topic: 'resource', partitionMetadata: metadata(5), message: { key: Buffer.from('raspberrypi'), value: 'v' } };
+  assert.equal(remembering(bufferKey), kafkajsDefault(bufferKey));
 });

@@ -60,18 +60,33 @@ test('a request that gets no answer still times out, and the check stops afterwa
   queue.destroy();
 });
 
-test('an answered request stops the check; the next request starts it again', async () => {
+test('the last answer stops the check at once; the next request starts it again', async () => {
   const queue = connectedQueue(30_000);
   const first = request(1);
+  const other = request(3);
   queue.push(first.pushed);
+  queue.push(other.pushed);
   queue.fulfillRequest({ correlationId: 1, payload: null, size: 0 });
+  assert.notEqual(queue.requestTimeoutIntervalId, null, 'a request is still in flight');
+  queue.fulfillRequest({ correlationId: 3, payload: null, size: 0 });
+  assert.equal(queue.requestTimeoutIntervalId, null, 'nothing in flight: no check left to wake the process');
   assert.equal(await first.outcome, 'answered');
-  // The check stops itself on its next run; a busy machine may run it late.
-  for (const deadline = Date.now() + 5_000; queue.requestTimeoutIntervalId !== null && Date.now() < deadline; ) await sleep(20);
-  assert.equal(queue.requestTimeoutIntervalId, null);
+  assert.equal(await other.outcome, 'answered');
   const second = request(2);
   queue.push(second.pushed);
   assert.notEqual(queue.requestTimeoutIntervalId, null);
   queue.destroy();
   assert.equal(queue.requestTimeoutIntervalId, null, 'disconnecting clears it');
+});
+
+test('a request times out no sooner than its requestTimeout after it was sent', async () => {
+  const queue = connectedQueue(300);
+  const { pushed, outcome } = request(1);
+  const sentAt = Date.now();
+  queue.push(pushed);
+  const result = await Promise.race([outcome, sleep(10_000).then(() => 'still waiting after 10 s')]);
+  const elapsed = Date.now() - sentAt;
+  assert.match(result, /timed out/);
+  assert.ok(elapsed >= 300, `timed out after ${elapsed} ms`);
+  queue.destroy();
 });
