@@ -173,12 +173,33 @@ function readRecords(
 }
 
 function skipHeaders(v: VarintReader): void {
-  const count = v.next();
-  for (let i = 0; i < count && !v.failed; i += 1) {
-    const keyLength = v.next();
-    v.pos += Math.max(0, keyLength);
-    const valueLength = v.next();
-    v.pos += Math.max(0, valueLength);
+  const headers = new HeaderReader(v);
+  while (headers.next());
+}
+
+/** Walks a record's headers in place: after each `next()`, where its key and value lie (length -1: null). */
+class HeaderReader {
+  keyStart = 0;
+  keyLength = 0;
+  valueStart = 0;
+  valueLength = 0;
+  private left: number;
+
+  constructor(private readonly v: VarintReader) {
+    this.left = v.next();
+  }
+
+  next(): boolean {
+    const v = this.v;
+    if (this.left <= 0 || v.failed) return false;
+    this.left -= 1;
+    this.keyLength = v.next();
+    this.keyStart = v.pos;
+    v.pos += Math.max(0, this.keyLength);
+    this.valueLength = v.next();
+    this.valueStart = v.pos;
+    v.pos += Math.max(0, this.valueLength);
+    return !v.failed;
   }
 }
 
@@ -256,45 +277,31 @@ export class FetchedRecord {
   /** As kafkajs gives them: a repeated key's values in an array. */
   get headers(): Headers {
     const headers: Headers = {};
-    this.eachHeader((keyStart, keyEnd, valueStart, valueLength) => {
-      const key = this.bytes.toString('utf8', keyStart, keyEnd);
-      const value = valueLength < 0 ? null : this.bytes.subarray(valueStart, valueStart + valueLength);
+    const h = this.headerReader();
+    while (h.next()) {
+      const key = this.bytes.toString('utf8', h.keyStart, h.keyStart + Math.max(0, h.keyLength));
+      const value = h.valueLength < 0 ? null : this.bytes.subarray(h.valueStart, h.valueStart + h.valueLength);
       // Read through the prototype, as kafkajs' own decoder does (a `constructor` header gets an array).
       const known = headers[key];
       const merged = known === undefined ? value : Array.isArray(known) ? known.concat([value]) : [known, value];
       Object.defineProperty(headers, key, { value: merged, enumerable: true, writable: true, configurable: true });
-    });
+    }
     return headers;
   }
 
   /** Whether header `key` is there once, with exactly `value` (ASCII both), read in place. */
   hasHeader(key: Uint8Array, value: Uint8Array): boolean {
-    const v = new VarintReader(this.bytes, this.headersStart, this.end);
+    const h = this.headerReader();
     let found = 0;
-    for (let i = v.next(); i > 0 && !v.failed; i -= 1) {
-      const keyLength = v.next();
-      const keyStart = v.pos;
-      v.pos += Math.max(0, keyLength);
-      const valueLength = v.next();
-      if (keyLength === key.length && sameBytes(this.bytes, keyStart, key)) {
-        found += valueLength === value.length && sameBytes(this.bytes, v.pos, value) ? 1 : 2;
-      }
-      v.pos += Math.max(0, valueLength);
+    while (h.next()) {
+      if (h.keyLength !== key.length || !sameBytes(this.bytes, h.keyStart, key)) continue;
+      found += h.valueLength === value.length && sameBytes(this.bytes, h.valueStart, value) ? 1 : 2;
     }
     return found === 1;
   }
 
-  private eachHeader(visit: (keyStart: number, keyEnd: number, valueStart: number, valueLength: number) => void): void {
-    const v = new VarintReader(this.bytes, this.headersStart, this.end);
-    const count = v.next();
-    for (let i = 0; i < count && !v.failed; i += 1) {
-      const keyLength = v.next();
-      const keyStart = v.pos;
-      v.pos += Math.max(0, keyLength);
-      const valueLength = v.next();
-      visit(keyStart, keyStart + Math.max(0, keyLength), v.pos, valueLength);
-      v.pos += Math.max(0, valueLength);
-    }
+  private headerReader(): HeaderReader {
+    return new HeaderReader(new VarintReader(this.bytes, this.headersStart, this.end));
   }
 }
 
