@@ -80,11 +80,9 @@ function writeLine(c: Cursor, brokerTime: number, parts: LineParts, out: LineBat
     if (key === Key.V) v = c.number();
     else if (key === Key.Time) time = c.number();
     else if (key === Key.Host) {
-      const start = c.pos;
-      const end = c.name();
-      if (end < 0) return false;
+      if (!c.name()) return false;
       out.putBytes(parts.head);
-      out.putBytes(b, nameStart(b, start), end);
+      out.putBytes(b, c.nameStart, c.pos);
       out.putBytes(parts.region);
       out.putByte(0x20);
     } else if (!(seen & (1 << Key.Host)) || !writeFields(c, out)) return false;
@@ -107,10 +105,9 @@ function writeFields(c: Cursor, out: LineBatchBuilder): boolean {
   const count = c.mapLength();
   if (count === undefined || count === 0 || count > nameStarts.length) return false;
   for (let i = 0; i < count; i += 1) {
-    const tagAt = c.pos;
-    const end = c.name();
-    if (end < 0) return false;
-    const start = nameStart(c.bytes, tagAt);
+    if (!c.name()) return false;
+    const start = c.nameStart;
+    const end = c.pos;
     const hash = c.nameHash;
     if (repeated(c.bytes, start, end, hash, i)) return false;
     nameStarts[i] = start;
@@ -135,14 +132,10 @@ function repeated(b: Buffer, start: number, end: number, hash: number, before: n
   return false;
 }
 
-/** Where the bytes of the name whose msgpack tag is at `tagAt` begin. */
-function nameStart(b: Buffer, tagAt: number): number {
-  return (b[tagAt] as number) === 0xd9 ? tagAt + 2 : tagAt + 1;
-}
-
 /** Reads one msgpack value at a time from `bytes`; `pos` is where the next one starts. */
 class Cursor {
-  /** Hash of the bytes of the last name read. */
+  /** Where the bytes of the last name read begin (they end at `pos`), and their hash. */
+  nameStart = 0;
   nameHash = 0;
   constructor(
     readonly bytes: Buffer,
@@ -166,31 +159,32 @@ class Cursor {
 
   /**
    * A plain name (ASCII, no byte that line protocol escapes, no leading digit,
-   * not `__proto__`): moves past it and gives where its bytes end, else -1.
+   * not `__proto__`): moves past it and gives true, else false.
    */
-  name(): number {
+  name(): boolean {
     const b = this.bytes;
-    if (this.pos >= this.end) return -1;
+    if (this.pos >= this.end) return false;
     const tag = b[this.pos] as number;
     let start: number;
     if (tag >= 0xa0 && tag <= 0xbf) start = this.pos + 1;
     else if (tag === 0xd9 && this.pos + 1 < this.end) start = this.pos + 2;
-    else return -1;
+    else return false;
     const length = tag === 0xd9 ? (b[this.pos + 1] as number) : tag - 0xa0;
     const end = start + length;
-    if (length === 0 || end > this.end) return -1;
+    if (length === 0 || end > this.end) return false;
     // A leading digit could make an index-like key, which a JS object would reorder.
-    if ((b[start] as number) <= 0x39 && (b[start] as number) >= 0x30) return -1;
+    if ((b[start] as number) <= 0x39 && (b[start] as number) >= 0x30) return false;
     let hash = length;
     for (let i = start; i < end; i += 1) {
       const byte = b[i] as number;
-      if (!PLAIN[byte]) return -1;
+      if (!PLAIN[byte]) return false;
       hash = (Math.imul(hash, 31) + byte) | 0;
     }
-    if (length === PROTO.length && sameBytes(b, start, PROTO)) return -1;
+    if (length === PROTO.length && sameBytes(b, start, PROTO)) return false;
+    this.nameStart = start;
     this.nameHash = hash;
     this.pos = end;
-    return end;
+    return true;
   }
 
   /** A finite number of any msgpack number type, decoded as @msgpack/msgpack does, or undefined. */
