@@ -89,11 +89,7 @@ export class LineBatchBuilder {
     capacity = 64 * 1024,
     private readonly pool?: BufferPool,
   ) {
-    this.bytes = pool ? pool.take(capacity) : Buffer.allocUnsafe(capacity);
-  }
-
-  get lines(): number {
-    return this.ends.length;
+    this.bytes = this.allocate(capacity);
   }
 
   mark(): void {
@@ -165,10 +161,14 @@ export class LineBatchBuilder {
   private reserve(more: number): void {
     if (this.length + more <= this.bytes.length) return;
     const size = Math.max(this.bytes.length * 2, this.length + more);
-    const grown = this.pool ? this.pool.take(size) : Buffer.allocUnsafe(size);
+    const grown = this.allocate(size);
     this.bytes.copy(grown, 0, 0, this.length);
     this.pool?.give(this.bytes);
     this.bytes = grown;
+  }
+
+  private allocate(size: number): Buffer<ArrayBuffer> {
+    return this.pool ? this.pool.take(size) : Buffer.allocUnsafe(size);
   }
 }
 

@@ -43,11 +43,11 @@ export class InfluxWriter {
 
   async write(lines: LineBatch): Promise<void> {
     if (lines.count === 0) return;
-    const text = lines.bytes;
+    const bytes = lines.bytes;
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     if (this.gzipLevel > 0) headers['content-encoding'] = 'gzip';
     // zlib's thread pool compresses while the event loop decodes the next batch.
-    const body = this.gzipLevel > 0 ? await gzipAsync(text, { level: this.gzipLevel }) : asStream(text);
+    const body = this.gzipLevel > 0 ? await gzipAsync(bytes, { level: this.gzipLevel }) : asStream(bytes);
     await influxRequest(this.target.url, { method: 'POST', path: this.path, credentials: this.target, headers, body });
   }
 }
