@@ -58,7 +58,7 @@ export const importMetaUrl = pathToFileURL(__filename).href;
 JS
   "$ESBUILD" src/agent/main.ts \
     --bundle --platform=node --target=node18 --format=cjs \
-    --keep-names --legal-comments=none --log-level=warning \
+    --legal-comments=none --log-level=warning \
     --inject:"$shim" --define:import.meta.url=importMetaUrl \
     --outfile="$tmp" || { rm -f "$shim" "$tmp"; die "esbuild failed"; }
   rm -f "$shim"
@@ -70,9 +70,11 @@ JS
   fi
   # Minified once checked: the agent keeps its source in memory for V8 to
   # compile functions lazily, so the bundle's size is resident (about 2 MB
-  # of RSS less in a single executable, docs/PERFORMANCE.md). Names are
-  # kept, for errors and stack traces.
-  "$ESBUILD" "$tmp" --minify --keep-names --platform=node --target=node18 --format=cjs \
+  # of RSS less in a single executable, docs/PERFORMANCE.md). Without
+  # --keep-names: it defines .name on every closure as it is created, per
+  # sample and per request (docs/PERFORMANCE.md); errors log their own
+  # names (src/log.ts).
+  "$ESBUILD" "$tmp" --minify --platform=node --target=node18 --format=cjs \
     --legal-comments=none --log-level=warning --allow-overwrite --outfile="$tmp" || { rm -f "$tmp"; die "esbuild --minify failed"; }
   # Smoke test before anything is built on it: it loads and parses flags.
   version="$(node "$tmp" --version)" || { rm -f "$tmp"; die "the bundle does not run: node $tmp --version failed"; }
