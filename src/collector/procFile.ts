@@ -19,9 +19,12 @@ export class ProcFile {
     let length = 0;
     for (;;) {
       if (length === this.buffer.length) this.buffer = Buffer.concat([this.buffer, Buffer.allocUnsafe(this.buffer.length)]);
-      const n = readSync(this.fd, this.buffer, length, this.buffer.length - length, length);
-      if (n === 0) break;
+      const room = this.buffer.length - length;
+      const n = readSync(this.fd, this.buffer, length, room, length);
       length += n;
+      // procfs and sysfs hand over all they have when the buffer has room:
+      // a short read is the end, and saves the read that would return 0.
+      if (n < room) break;
     }
     return this.buffer.toString('utf8', 0, length);
   }
