@@ -3,7 +3,7 @@ import type { Fields } from '../schema/sample.js';
 import { DiskUsage } from './disk.js';
 import { ProcFile } from './procFile.js';
 import { parseLoad1 } from './procLoadavg.js';
-import { memAvailableKb, parseMeminfo } from './procMeminfo.js';
+import { memAvailableKb, parseMeminfo, SAMPLE_MEMINFO } from './procMeminfo.js';
 import { choosePrimaryInterface, netDevCounters, parseNetDev } from './procNet.js';
 import { type CpuTimes, cpuUsagePercent, parseProcStat } from './procStat.js';
 import { parseThermalMilliC } from './thermal.js';
@@ -91,7 +91,7 @@ export class Sampler {
 }
 
 function memoryFields(meminfo: string): Fields {
-  const info = parseMeminfo(meminfo);
+  const info = parseMeminfo(meminfo, SAMPLE_MEMINFO);
   const available = memAvailableKb(info);
   const total = info.get('MemTotal');
   const fields: Fields = { memory: available };

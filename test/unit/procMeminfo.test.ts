@@ -24,3 +24,12 @@ test('memAvailableKb falls back to MemFree + Buffers + Cached on old kernels', (
 test('memAvailableKb rejects text with no memory figures', () => {
   assert.throws(() => memAvailableKb(parseMeminfo('garbage\n')), ProcParseError);
 });
+
+test('parseMeminfo with `until` stops after those names, and reads on when one is missing', () => {
+  const pi = parseMeminfo(fixture('pi4/meminfo'), ['MemTotal', 'MemAvailable']);
+  assert.equal(pi.get('MemAvailable'), 3391548);
+  assert.ok(pi.has('MemTotal'));
+  assert.equal(pi.has('SwapTotal'), false, 'lines after MemAvailable are not read');
+  const old = parseMeminfo(fixture('x86/meminfo-2.6'), ['MemTotal', 'MemAvailable']);
+  assert.equal(memAvailableKb(old), 512000 + 100000 + 300000);
+});
