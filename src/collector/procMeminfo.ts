@@ -10,7 +10,7 @@ export function parseMeminfo(text: string, until: readonly string[] = []): Map<s
   const info = new Map<string, number>();
   let missing = until.length;
   let start = 0;
-  while (start < text.length && (missing > 0 || until.length === 0)) {
+  while (start < text.length) {
     const newline = text.indexOf('\n', start);
     const end = newline < 0 ? text.length : newline;
     const colon = text.indexOf(':', start);
@@ -18,7 +18,7 @@ export function parseMeminfo(text: string, until: readonly string[] = []): Map<s
       const value = Number.parseInt(text.slice(colon + 1, end), 10);
       const name = text.slice(start, colon);
       if (Number.isFinite(value)) info.set(name, value);
-      if (until.includes(name)) missing -= 1;
+      if (until.includes(name) && --missing === 0) break;
     }
     start = end + 1;
   }
