@@ -48,7 +48,9 @@ die() { echo "[build:pi] ERROR: $*" >&2; exit 1; }
 # at load time; in CommonJS output import.meta is empty, so it is replaced by
 # the bundle's own file URL (inside a SEA, __filename is the executable).
 # pino logs to stdout through sonic-boom: no transport, no worker thread, no
-# file beside the bundle is loaded.
+# file beside the bundle is loaded. A dynamic import() becomes a require() when
+# it runs: a single executable cannot import(), and modules loaded only when
+# needed (the metrics server's node:http) stay unloaded until then.
 bundle() {
   mkdir -p "$OUT"
   local tmp="$OUT/.tower-agent.tmp.cjs" shim="$OUT/.import-meta-url.mjs" version
@@ -58,7 +60,7 @@ export const importMetaUrl = pathToFileURL(__filename).href;
 JS
   "$ESBUILD" src/agent/main.ts \
     --bundle --platform=node --target=node18 --format=cjs \
-    --legal-comments=none --log-level=warning \
+    --legal-comments=none --log-level=warning --supported:dynamic-import=false \
     --inject:"$shim" --define:import.meta.url=importMetaUrl \
     --outfile="$tmp" || { rm -f "$shim" "$tmp"; die "esbuild failed"; }
   rm -f "$shim"

@@ -1,4 +1,9 @@
-import { statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs';
+import { promisify } from 'node:util';
+
+// Callback fs, promisified: node:fs/promises would load Node's readline and
+// file-watcher modules into the agent for this one call (docs/PERFORMANCE.md).
+const statfsAsync = promisify(statfs);
 
 /** Used space of a filesystem in %, computed as df does: used / (used + available to users). */
 export function diskUsedPercent(stats: { blocks: number; bfree: number; bavail: number }): number {
@@ -21,7 +26,7 @@ export class DiskUsage {
 
   async percent(now: number): Promise<number> {
     if (this.cached && now - this.cached.at < this.maxAgeMs) return this.cached.percent;
-    const percent = diskUsedPercent(await statfs(this.path));
+    const percent = diskUsedPercent(await statfsAsync(this.path));
     this.cached = { percent, at: now };
     return percent;
   }

@@ -1,8 +1,13 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { isIP, type LookupFunction } from 'node:net';
+import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import { parseHostsFile } from './hostsFile.js';
+
+// Callback fs, promisified: node:fs/promises would load Node's readline and
+// file-watcher modules into the agent for this one read (docs/PERFORMANCE.md).
+const readFileAsync = promisify(readFile);
 
 export interface ResolverOptions {
   /** Hosts file read before DNS. Default `/etc/hosts`. */
@@ -55,7 +60,7 @@ export class BrokerResolver {
   private async fromHostsFile(name: string): Promise<LookupAddress[]> {
     let text: string;
     try {
-      text = await readFile(this.options.hostsFile, 'utf8');
+      text = await readFileAsync(this.options.hostsFile, 'utf8');
     } catch {
       return [];
     }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { type Metric, renderMetrics } from './prometheus.js';
 
 export interface MetricsServerOptions {
@@ -12,6 +12,8 @@ export interface MetricsServerOptions {
 
 /** Serves GET /metrics (Prometheus text) and GET /healthz. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<Server> {
+  // Loaded here, not at start-up: an agent without --metrics-port never holds Node's HTTP modules.
+  const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET') {

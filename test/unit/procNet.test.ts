@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { diskUsedPercent } from '../../src/collector/disk.js';
+import { DiskUsage, diskUsedPercent } from '../../src/collector/disk.js';
 import { parseLoad1 } from '../../src/collector/procLoadavg.js';
 import { choosePrimaryInterface, defaultRouteInterface, netDevCounters, parseNetDev } from '../../src/collector/procNet.js';
 import { ProcParseError } from '../../src/collector/procStat.js';
@@ -63,4 +63,12 @@ test('thermal zone millidegrees become °C with one decimal; empty text is no re
 test('disk used % counts space reserved for root as df does', () => {
   assert.equal(diskUsedPercent({ blocks: 1000, bfree: 300, bavail: 200 }), (700 / 900) * 100);
   assert.equal(diskUsedPercent({ blocks: 0, bfree: 0, bavail: 0 }), 0);
+});
+
+test('DiskUsage reads the live root filesystem through statfs and keeps the figure for maxAgeMs', async () => {
+  const disk = new DiskUsage('/', 60_000);
+  const percent = await disk.percent(1_000);
+  assert.ok(percent > 0 && percent <= 100, `root filesystem ${percent} % used`);
+  assert.equal(await disk.percent(30_000), percent);
+  await assert.rejects(new DiskUsage('/no/such/dir', 0).percent(0), { code: 'ENOENT' });
 });
