@@ -44,40 +44,12 @@ die() { echo "[build:pi] ERROR: $*" >&2; exit 1; }
 [[ -x "$ESBUILD" && -x "$POSTJECT" ]] || die "esbuild/postject missing: run npm install (or npm ci) first"
 
 # ------------------------------------------------------------------ bundle ---
-# node-cron 4 and yargs 17 reach their ESM builds, which read import.meta.url
-# at load time; in CommonJS output import.meta is empty, so it is replaced by
-# the bundle's own file URL (inside a SEA, __filename is the executable).
-# pino logs to stdout through sonic-boom: no transport, no worker thread, no
-# file beside the bundle is loaded. A dynamic import() becomes a require() when
-# it runs: a single executable cannot import(), and modules loaded only when
-# needed (the metrics server's node:http) stay unloaded until then.
+# scripts/bundle-agent.mjs says what the bundle leaves out or loads late, and why.
 bundle() {
   mkdir -p "$OUT"
-  local tmp="$OUT/.tower-agent.tmp.cjs" shim="$OUT/.import-meta-url.mjs" version
-  cat >"$shim" <<'JS'
-import { pathToFileURL } from 'node:url';
-export const importMetaUrl = pathToFileURL(__filename).href;
-JS
-  "$ESBUILD" src/agent/main.ts \
-    --bundle --platform=node --target=node18 --format=cjs \
-    --legal-comments=none --log-level=warning --supported:dynamic-import=false \
-    --inject:"$shim" --define:import.meta.url=importMetaUrl \
-    --outfile="$tmp" || { rm -f "$shim" "$tmp"; die "esbuild failed"; }
-  rm -f "$shim"
+  local tmp="$OUT/.tower-agent.tmp.cjs" version
+  node "$ROOT/scripts/bundle-agent.mjs" "$tmp" || { rm -f "$tmp"; die "bundling failed"; }
   chmod 755 "$tmp"
-  # Any other import.meta use (dirname, resolve) would be empty in CommonJS.
-  if grep -qE '\bimport_meta[0-9]* = \{\}' "$tmp"; then
-    log "WARNING: the bundle still uses import.meta beyond .url (empty in CommonJS):"
-    grep -nE '\bimport_meta[0-9]*\.' "$tmp" | head -5 | cut -c1-160 >&2 || true
-  fi
-  # Minified once checked: the agent keeps its source in memory for V8 to
-  # compile functions lazily, so the bundle's size is resident (about 2 MB
-  # of RSS less in a single executable, docs/PERFORMANCE.md). Without
-  # --keep-names: it defines .name on every closure as it is created, per
-  # sample and per request (docs/PERFORMANCE.md); errors log their own
-  # names (src/log.ts).
-  "$ESBUILD" "$tmp" --minify --platform=node --target=node18 --format=cjs \
-    --legal-comments=none --log-level=warning --allow-overwrite --outfile="$tmp" || { rm -f "$tmp"; die "esbuild --minify failed"; }
   # Smoke test before anything is built on it: it loads and parses flags.
   version="$(node "$tmp" --version)" || { rm -f "$tmp"; die "the bundle does not run: node $tmp --version failed"; }
   [[ "$version" == "$(node -p 'require("./package.json").version')" ]] ||

@@ -1,4 +1,5 @@
 import { CompressionTypes, type ICustomPartitioner, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import murmur2 from 'kafkajs/src/producer/partitioners/default/murmur2.js';
 import { patchKafkajsGzip } from '../kafka/gzipCodecPatch.js';
 import { patchKafkajsProduceRequest } from '../kafka/produceRequestPatch.js';
 import { sampleHeaders } from '../schema/sample.js';
@@ -35,16 +36,23 @@ export function compressionFor(records: Uint8Array[], fromBytes = COMPRESS_FROM_
  * 64-bit Long (BigInt) arithmetic, about a tenth of the agent's CPU per sample
  * in V8's interpreter (docs/PERFORMANCE.md), and the agent's key, its host
  * name, is the same for every sample. The partition depends only on those two.
+ * A string key is hashed here as kafkajs does (murmur2 of the key, made
+ * positive, modulo the partition count); other messages go to kafkajs'
+ * partitioner, made on first need: it draws random bytes as it starts, which
+ * would load Node's crypto modules into every agent.
  */
 export const rememberingPartitioner: ICustomPartitioner = () => {
-  const partitioner = Partitioners.DefaultPartitioner();
+  let partitioner: ReturnType<ICustomPartitioner> | undefined;
   let last: { key: string; partitions: number; partition: number } | undefined;
   return (args) => {
     const { key, partition } = args.message;
-    if (typeof key !== 'string' || partition != null) return partitioner(args);
+    if (typeof key !== 'string' || partition != null) {
+      partitioner ??= Partitioners.DefaultPartitioner();
+      return partitioner(args);
+    }
     const partitions = args.partitionMetadata.length;
     if (last?.key === key && last.partitions === partitions) return last.partition;
-    last = { key, partitions, partition: partitioner(args) };
+    last = { key, partitions, partition: (murmur2(key) & 0x7fffffff) % partitions };
     return last.partition;
   };
 };

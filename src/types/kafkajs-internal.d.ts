@@ -23,3 +23,9 @@ declare module 'kafkajs/src/protocol/requests/produce/index.js' {
   };
   export default Produce;
 }
+
+declare module 'kafkajs/src/producer/partitioners/default/murmur2.js' {
+  /** Kafka's murmur2 hash of a message key, as a signed 32-bit number (what the default partitioner uses). */
+  const murmur2: (key: string | Buffer) => number;
+  export default murmur2;
+}

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -209,6 +209,55 @@ describe('tower-agent.cjs (one file, this machine’s node)', () => {
     assert.match(help.stdout, /\bsample\b/);
 
     checkSampleLines(await run(process.execPath, [copy, 'sample', '--count', '2', '--interval', '0.5'], 20_000), 2);
+  });
+
+  test('run delivers with --linger-ms 0 and serves /metrics, loading none of the Node modules the bundle keeps out', {
+    timeout: DELIVERY_MS + 45_000,
+  }, async () => {
+    // scripts/bundle-agent.mjs: loaded on first use, or not bundled. node:http is loaded by --metrics-port.
+    const keptOut = ['tls', 'crypto', 'assert', 'worker_threads', 'module', 'internal/fs/promises', 'internal/readline/interface', 'internal/crypto/webcrypto'];
+    const listFile = join(work, 'modules.json');
+    const preload = join(work, 'module-list.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const args = ['--require', preload, bundle, 'run', '--host', `bundle-e2e-${randomBytes(4).toString('hex')}`, '--brokers', brokers()];
+    args.push('--linger-ms', '0', '--metrics-port', String(port), '--spool-dir', join(work, 'bundle-spool'));
+    const agent = spawn(process.execPath, args, { cwd: work, env: programEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(agent);
+    let output = '';
+    agent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    agent.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
+    const agentDied = () => (agent.exitCode !== null || agent.signalCode !== null ? `agent exited early:\n${output}` : undefined);
+    try {
+      const deadline = Date.now() + DELIVERY_MS;
+      for (let sent = 0; sent < 3; ) {
+        const died = agentDied();
+        if (died) throw new Error(died);
+        if (Date.now() > deadline) throw new Error(`${sent} samples sent after ${DELIVERY_MS} ms:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        sent = Number(/^tower_agent_sent_total (\d+)$/m.exec(metrics)?.[1] ?? 0);
+      }
+      agent.kill('SIGTERM');
+      assert.equal(await exited, 0, `agent exit after SIGTERM:\n${output}`);
+    } finally {
+      if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+      children.delete(agent);
+    }
+    const loaded = new Set((JSON.parse(readFileSync(listFile, 'utf8')) as string[]).map((entry) => entry.replace(/^NativeModule /, '')));
+    assert.ok(loaded.has('http') && loaded.has('net') && loaded.has('zlib'), 'the list holds the modules the agent uses');
+    assert.deepEqual(
+      keptOut.filter((name) => loaded.has(name)),
+      [],
+      'Node modules loaded although the bundle keeps them out',
+    );
   });
 });
 
