@@ -11,8 +11,9 @@
 // - A dynamic import() becomes a require() when it runs: a single executable
 //   cannot import(), and what is loaded only when needed stays unloaded.
 // - Node modules that the agent needs rarely or never (TLS and crypto for
-//   brokers with TLS or SASL, assert for failed checks) are loaded when one
-//   of their exports is first used, not when the bundle starts: each costs
+//   brokers with TLS or SASL, assert for failed checks), and the yaml
+//   package (--config files), are loaded when one of their exports is first
+//   used, not when the bundle starts: each costs
 //   the agent's RSS its source, its compiled code and its objects for as
 //   long as it runs (docs/PERFORMANCE.md).
 // - pino's transports, which start worker threads, are not bundled: the
@@ -31,22 +32,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /** Node modules loaded on first use; their export names are read from this Node. */
-export const LAZY_BUILTINS = ['assert', 'crypto', 'tls'];
+const LAZY_BUILTINS = ['assert', 'crypto', 'tls'];
+/** Bundled packages initialised on first use: yaml reads --config files only. */
+const LAZY_PACKAGES = ['yaml'];
 
 /** A class, or a function with methods on its prototype: `instanceof` and `extends` need the real one. */
 const isClassLike = (value) =>
   /^class\b/.test(Function.prototype.toString.call(value)) || (value.prototype !== undefined && Object.getOwnPropertyNames(value.prototype).length > 1);
 
 /**
- * A CommonJS module standing for a Node module, which it loads on first use:
+ * A CommonJS module standing for a module, which it loads on first use:
  * a function that forwards its calls for each plain function the module
  * exports (so that code which picks them up as it loads loads nothing), a
  * getter for every other export. A module that is itself a function (assert)
  * is stood for by a function that forwards its calls.
  */
-function lazyModuleSource(name) {
-  const real = require(`node:${name}`);
-  const lines = ['let real;', `const load = () => (real ??= require("node:${name}"));`];
+function lazyModuleSource(specifier) {
+  const real = require(specifier);
+  const lines = ['let real;', `const load = () => (real ??= require(${JSON.stringify(specifier)}));`];
   lines.push(typeof real === 'function' ? 'module.exports = function (...args) { return load().apply(this, args); };' : 'module.exports = {};');
   for (const key of Object.keys(real).filter((k) => k !== 'default')) {
     const k = JSON.stringify(key);
@@ -67,7 +70,17 @@ const lazyBuiltins = {
     build.onResolve({ filter }, (args) =>
       args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyModuleSource(args.path), loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyModuleSource(`node:${args.path}`), loader: 'js' }));
+  },
+};
+
+// The stand-in's own require() of the package resolves as usual and is bundled.
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(build) {
+    const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
+    build.onResolve({ filter }, (args) => (args.namespace === 'lazy-package' ? undefined : { path: args.path, namespace: 'lazy-package' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: lazyModuleSource(args.path), loader: 'js', resolveDir: root }));
   },
 };
 
@@ -160,7 +173,7 @@ async function main() {
     supported: { 'dynamic-import': false },
     banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': 'importMetaUrl' },
-    plugins: [yargsAssert, lazyBuiltins, noPinoTransports, kafkajsRandomBytesOnDemand],
+    plugins: [yargsAssert, lazyBuiltins, lazyPackages, noPinoTransports, kafkajsRandomBytesOnDemand],
   });
   const text = bundled.outputFiles[0].text;
   // Any other import.meta use (dirname, resolve) would be empty in CommonJS.
