@@ -293,6 +293,9 @@ async function main(): Promise<void> {
       esm: () => [process.execPath, join(root, 'dist/agent/main.js')],
     })[args.entry]();
   const entry = entryOf(bundle);
+  // The spawn counter (inherited by every Node subject) makes ES module imports see its
+  // hooks only for the ESM entry: that takes node:module, which the bundle does not load.
+  process.env.TOWER_SPAWN_COUNT_ESM = args.entry === 'esm' ? '1' : '';
   const towerArgs = (host: string, lingerMs = args.lingerMs, command = entry) => [
     ...command,
     'run',
@@ -334,7 +337,7 @@ async function main(): Promise<void> {
     return;
   }
   // Beside a single executable, the floor: one of a script that only runs a 1 s timer, made the same way.
-  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: true }] : [];
+  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: false }] : [];
   const [tower, floor] = await measure([{ command: towerArgs(`bench-tower-${tag}`), node: true }, ...bare], window);
   const siArgs = [
     process.execPath,

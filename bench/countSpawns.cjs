@@ -1,9 +1,12 @@
 // Preloaded into a benchmarked process (node --require): counts every child
 // process it starts and writes the count to $TOWER_SPAWN_COUNT_FILE at each
 // start, so that a process that spawns nothing does nothing more here. The
-// file is written once as this loads, which shows that it did.
+// file is written once as this loads, which shows that it did. ES module
+// imports see the hooks only after syncBuiltinESMExports, from node:module,
+// which CommonJS entries (the bundle, the single executable) never load:
+// $TOWER_SPAWN_COUNT_ESM=1 asks for it, so that the counter adds little to
+// the RSS it is measured beside.
 const childProcess = require('node:child_process');
-const { syncBuiltinESMExports } = require('node:module');
 const { writeFileSync } = require('node:fs');
 
 const file = process.env.TOWER_SPAWN_COUNT_FILE;
@@ -17,4 +20,4 @@ for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execF
     return original.apply(this, args);
   };
 }
-syncBuiltinESMExports();
+if (process.env.TOWER_SPAWN_COUNT_ESM === '1') require('node:module').syncBuiltinESMExports();
