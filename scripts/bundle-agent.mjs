@@ -90,7 +90,7 @@ const noPinoTransports = {
     build.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
       /[\\/]pino[\\/]/.test(args.importer) ? { path: 'pino-transport', namespace: 'no-pino-transport' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'no-pino-transport' }, () => ({
+    build.onLoad({ filter: /^pino-transport$/, namespace: 'no-pino-transport' }, () => ({
       contents: `module.exports = function transport() { throw new Error("pino transports are not part of the tower-agent bundle: it logs JSON lines to stdout"); };`,
       loader: 'js',
     }));
@@ -171,7 +171,8 @@ async function main() {
     write: false,
     outfile,
     supported: { 'dynamic-import': false },
-    banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // Strict mode is declared first: esbuild's own "use strict" comes after the banner, too late to count.
+    banner: { js: '"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': 'importMetaUrl' },
     plugins: [yargsAssert, lazyBuiltins, lazyPackages, noPinoTransports, kafkajsRandomBytesOnDemand],
   });
