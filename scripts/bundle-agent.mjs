@@ -63,24 +63,21 @@ function lazyModuleSource(specifier) {
   return lines.join('\n');
 }
 
-const lazyBuiltins = {
-  name: 'lazy-builtins',
+/**
+ * Stands the modules above in with lazyModuleSource. The stand-in's own
+ * require() resolves as usual: Node's module stays external, the package is
+ * bundled, and either is first run when the stand-in loads it.
+ */
+const lazyModules = {
+  name: 'lazy-modules',
   setup(build) {
-    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
-    build.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyModuleSource(`node:${args.path}`), loader: 'js' }));
-  },
-};
-
-// The stand-in's own require() of the package resolves as usual and is bundled.
-const lazyPackages = {
-  name: 'lazy-packages',
-  setup(build) {
-    const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
-    build.onResolve({ filter }, (args) => (args.namespace === 'lazy-package' ? undefined : { path: args.path, namespace: 'lazy-package' }));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: lazyModuleSource(args.path), loader: 'js', resolveDir: root }));
+    const filter = new RegExp(`^((node:)?(${LAZY_BUILTINS.join('|')})|${LAZY_PACKAGES.join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      if (args.namespace === 'lazy-module') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      return { path: LAZY_BUILTINS.includes(name) ? `node:${name}` : name, namespace: 'lazy-module' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({ contents: lazyModuleSource(args.path), loader: 'js', resolveDir: root }));
   },
 };
 
@@ -162,26 +159,26 @@ const yargsAssert = {
 async function main() {
   const outfile = process.argv[2];
   if (!outfile) throw new Error('usage: node scripts/bundle-agent.mjs OUTFILE');
-  const common = { platform: 'node', target: 'node18', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
-  const bundled = await esbuild.build({
-    ...common,
+  await esbuild.build({
     absWorkingDir: root,
     entryPoints: ['src/agent/main.ts'],
     bundle: true,
-    write: false,
+    minify: true,
     outfile,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'warning',
+    // esbuild hides this warning for code in node_modules: any import.meta
+    // use beyond .url (dirname, resolve) would be empty in CommonJS.
+    logOverride: { 'empty-import-meta': 'warning' },
     supported: { 'dynamic-import': false },
     // Strict mode is declared first: esbuild's own "use strict" comes after the banner, too late to count.
     banner: { js: '"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': 'importMetaUrl' },
-    plugins: [yargsAssert, lazyBuiltins, lazyPackages, noPinoTransports, kafkajsRandomBytesOnDemand],
+    plugins: [yargsAssert, lazyModules, noPinoTransports, kafkajsRandomBytesOnDemand],
   });
-  const text = bundled.outputFiles[0].text;
-  // Any other import.meta use (dirname, resolve) would be empty in CommonJS.
-  const importMeta = text.split('\n').filter((line) => /\bimport_meta[0-9]*\./.test(line));
-  if (importMeta.length > 0)
-    console.warn(`[build:pi] WARNING: the bundle still uses import.meta beyond .url (empty in CommonJS):\n${importMeta.slice(0, 5).join('\n')}`);
-  await esbuild.build({ ...common, stdin: { contents: text, loader: 'js' }, minify: true, outfile });
 }
 
 main().catch((err) => {
