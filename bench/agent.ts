@@ -1,4 +1,4 @@
-// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH] [-- --vs-bundle PATH]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH] [-- --vs-bundle PATH] [-- --node-options FLAGS]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
@@ -10,6 +10,8 @@
 // cadences (one produce request per sample, and per --linger-ms), four
 // processes at once. --vs-bundle does the same with another build of the
 // agent's bundle (another commit's dist/pi/tower-agent.cjs) instead of Telegraf.
+// Every Node process measured runs with the NODE_OPTIONS of the agent's systemd
+// unit (--node-options to change them).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +36,11 @@ interface Figures {
   spawns_per_sample: number;
 }
 
-/** A process to measure: its command line, and whether it is Node (which gets the spawn counter). */
+/** A process to measure: its command line, whether it is Node (which gets the spawn counter), and the NODE_OPTIONS it runs with. */
 interface Subject {
   command: string[];
   node: boolean;
+  nodeOptions?: string;
 }
 
 interface Measured extends Figures {
@@ -62,8 +65,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function start(subject: Subject, spawnFile: string): { child: ChildProcess; output: () => string } {
   const [file, ...argv] = subject.command as [string, ...string[]];
   // NODE_OPTIONS rather than a flag: a single executable takes no node flags but honours it.
-  const counter = subject.node ? { TOWER_SPAWN_COUNT_FILE: spawnFile, NODE_OPTIONS: `--require ${join(root, 'bench/countSpawns.cjs')}` } : {};
-  const child = spawn(file, argv, { env: { ...process.env, ...counter }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const counter = subject.node ? { TOWER_SPAWN_COUNT_FILE: spawnFile } : {};
+  const nodeOptions = [subject.nodeOptions, subject.node && `--require ${join(root, 'bench/countSpawns.cjs')}`].filter(Boolean).join(' ');
+  const env = { ...process.env, ...counter, ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) };
+  const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c));
   child.stderr?.on('data', (c: Buffer) => (output += c));
@@ -201,7 +206,7 @@ interface VsTelegrafOptions {
   tag: string;
   lingerMs: number;
   window: Window;
-  towerArgs: (host: string, lingerMs: number) => string[];
+  tower: (host: string, lingerMs: number) => Subject;
 }
 
 /**
@@ -222,7 +227,7 @@ async function vsTelegraf(options: VsTelegrafOptions): Promise<Record<string, un
   });
   for (const t of telegrafs) await ensureTopic(kafka, t.topic);
   const before = await Promise.all(telegrafs.map((t) => messagesOn(kafka, t.topic)));
-  const towers = cadences.map(({ lingerMs }) => ({ command: options.towerArgs(`bench-tower-${lingerMs}-${options.tag}`, lingerMs), node: true }));
+  const towers = cadences.map(({ lingerMs }) => options.tower(`bench-tower-${lingerMs}-${options.tag}`, lingerMs));
   const measured = await measure([...towers, ...telegrafs.map((t) => t.subject)], options.window);
   rmSync(config, { recursive: true, force: true });
   const tower = cadences.map(({ lingerMs }, i) => ({ linger_ms: lingerMs, ...towerFigures(measured[i] as Measured) }));
@@ -245,7 +250,7 @@ async function vsBundle(options: {
   lingerMs: number;
   tag: string;
   window: Window;
-  towerArgs: (host: string, lingerMs: number, entry?: string[]) => string[];
+  tower: (host: string, lingerMs: number, entry?: string[]) => Subject;
   otherEntry: string[];
 }): Promise<Record<string, unknown>> {
   const builds = [
@@ -253,10 +258,16 @@ async function vsBundle(options: {
     { build: 'other', entry: options.otherEntry },
   ];
   const runs = [0, options.lingerMs].flatMap((lingerMs) => builds.map((b) => ({ ...b, lingerMs })));
-  const subjects = runs.map((r) => ({ command: options.towerArgs(`bench-${r.build}-${r.lingerMs}-${options.tag}`, r.lingerMs, r.entry), node: true }));
+  const subjects = runs.map((r) => options.tower(`bench-${r.build}-${r.lingerMs}-${options.tag}`, r.lingerMs, r.entry));
   const measured = await measure(subjects, options.window);
   const tower = runs.map((r, i) => ({ build: r.build, linger_ms: r.lingerMs, ...towerFigures(measured[i] as Measured) }));
   return { tower };
+}
+
+/** The NODE_OPTIONS that the agent's systemd unit sets, or '' if it sets none. */
+function serviceNodeOptions(): string {
+  const unit = readFileSync(join(root, 'deploy/pi/tower-agent.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
 }
 
 async function main(): Promise<void> {
@@ -281,6 +292,12 @@ async function main(): Promise<void> {
       type: 'string',
       describe: "Another build's dist/pi/tower-agent.cjs run beside this one, both at --linger-ms 0 and --linger-ms, four agents at once",
     })
+    .option('node-options', {
+      type: 'string',
+      default: serviceNodeOptions(),
+      describe:
+        'NODE_OPTIONS for every Node process measured (agents, bare_sea, the systeminformation sampler); default: the Environment=NODE_OPTIONS= of deploy/pi/tower-agent.service, what the Pi runs with. "" for none',
+    })
     .strict()
     .parseAsync();
   const list = brokers();
@@ -296,7 +313,13 @@ async function main(): Promise<void> {
   // The spawn counter (inherited by every Node subject) makes ES module imports see its
   // hooks only for the ESM entry: that takes node:module, which the bundle does not load.
   process.env.TOWER_SPAWN_COUNT_ESM = args.entry === 'esm' ? '1' : '';
-  const towerArgs = (host: string, lingerMs = args.lingerMs, command = entry) => [
+  const nodeOptions = args.nodeOptions;
+  const towerSubject = (host: string, lingerMs = args.lingerMs, command = entry): Subject => ({
+    command: towerArgs(command, host, lingerMs),
+    node: true,
+    nodeOptions,
+  });
+  const towerArgs = (command: string[], host: string, lingerMs: number) => [
     ...command,
     'run',
     '--brokers',
@@ -309,21 +332,21 @@ async function main(): Promise<void> {
     mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
   ];
   const window = { seconds: args.seconds, warmupS: args.warmup };
-  const run = { entry: args.entry, seconds: args.seconds, warmup_s: args.warmup, node: process.version };
+  const run = { entry: args.entry, seconds: args.seconds, warmup_s: args.warmup, node: process.version, node_options: nodeOptions };
   if (args.vsTelegraf) {
-    const vs = await vsTelegraf({ telegraf: args.vsTelegraf, brokers: list, tag, lingerMs: args.lingerMs, window, towerArgs });
+    const vs = await vsTelegraf({ telegraf: args.vsTelegraf, brokers: list, tag, lingerMs: args.lingerMs, window, tower: towerSubject });
     console.log(JSON.stringify({ bench: 'agent-vs-telegraf', ...run, ...vs }));
     return;
   }
   if (args.vsBundle) {
     if (args.entry === 'esm') throw new Error('--vs-bundle compares bundles: --entry bundle or sea');
-    const vs = await vsBundle({ lingerMs: args.lingerMs, tag, window, towerArgs, otherEntry: entryOf(args.vsBundle) });
+    const vs = await vsBundle({ lingerMs: args.lingerMs, tag, window, tower: towerSubject, otherEntry: entryOf(args.vsBundle) });
     console.log(JSON.stringify({ bench: 'agent-vs-bundle', ...run, other: args.vsBundle, ...vs }));
     return;
   }
   if (args.soak) {
     const minutes = Array.from({ length: args.soakMinutes }, (_, i) => i + 1);
-    const [measured] = await measure([{ command: towerArgs(`bench-soak-${tag}`), node: true }], {
+    const [measured] = await measure([towerSubject(`bench-soak-${tag}`)], {
       seconds: args.soakMinutes * 60,
       warmupS: args.warmup,
       checkpoints: minutes.map((m) => m * 60),
@@ -337,8 +360,8 @@ async function main(): Promise<void> {
     return;
   }
   // Beside a single executable, the floor: one of a script that only runs a 1 s timer, made the same way.
-  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: false }] : [];
-  const [tower, floor] = await measure([{ command: towerArgs(`bench-tower-${tag}`), node: true }, ...bare], window);
+  const bare = args.entry === 'sea' ? [{ command: [hostSingleExecutable(bareScript())], node: false, nodeOptions }] : [];
+  const [tower, floor] = await measure([towerSubject(`bench-tower-${tag}`), ...bare], window);
   const siArgs = [
     process.execPath,
     join(root, 'dist-bench/bench/siAgent.js'),
@@ -347,7 +370,7 @@ async function main(): Promise<void> {
     mkdtempSync(join(tmpdir(), 'tower-bench-spool-')),
     String(args.lingerMs),
   ];
-  const [systeminformation] = await measure([{ command: siArgs, node: true }], window);
+  const [systeminformation] = await measure([{ command: siArgs, node: true, nodeOptions }], window);
   const towerResult = towerFigures(tower as Measured);
   const siResult = towerFigures(systeminformation as Measured);
   console.log(
