@@ -296,6 +296,7 @@ test('the systemd units pass systemd-analyze verify, hardened as asked', (t) => 
     'RestrictRealtime=yes',
     'RestrictNamespaces=yes',
     'CapabilityBoundingSet=',
+    'Environment=NODE_OPTIONS=--jitless',
   ])
     has(line);
   assert.match(agent, /^RestartSec=\d+s?$/m);

@@ -1,7 +1,8 @@
 /**
  * The Raspberry Pi build (`npm run build:pi`): the one-file bundle on this
  * machine's node, and both single executables under qemu-user, sampling and
- * delivering to the real Kafka cluster.
+ * delivering to the real Kafka cluster, each with the environment that the
+ * Pi's systemd unit sets (NODE_OPTIONS=--jitless).
  *
  * Runs `bash scripts/build-pi.sh` first (seconds when dist/pi is up to date;
  * on a fresh machine it installs qemu and the ARM libraries and fetches the ARM
@@ -56,9 +57,18 @@ const DELIVERY_MS = 75_000;
 
 let work = '';
 
-/** A clean environment: no NODE_OPTIONS or test-runner variables reach the program. */
+/** The Environment= settings of deploy/pi/tower-agent.service: what the agent runs with on the Pi. */
+function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(root, 'deploy', 'pi', 'tower-agent.service'), 'utf8');
+  const settings = [...unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]);
+  assert.ok(settings.length > 0, 'tower-agent.service sets no Environment=');
+  return Object.fromEntries(settings);
+}
+
+/** A clean environment but the unit's: no test-runner variables reach the program. */
 function programEnv(): NodeJS.ProcessEnv {
   return {
+    ...unitEnvironment(),
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: work,
     XDG_STATE_HOME: join(work, 'state'),
