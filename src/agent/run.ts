@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { encodeSample, SCHEMA_VERSION } from '../schema/sample.js';
 import { Delivery } from './delivery.js';
+import { compactHeap } from './heapCompaction.js';
 import { type AgentCounters, agentMetrics, agentUnhealthy } from './metrics.js';
 import { SampleProducer } from './producer.js';
 import { startTicker } from './schedule.js';
@@ -62,6 +63,8 @@ export const AGENT_DEFAULTS: AgentOptions = {
 
 /** How long SIGTERM waits for the send in flight before leaving the rest spooled. */
 const STOP_GRACE_MS = 3_000;
+/** When start-up's garbage and bytecode are given back (compactHeap): after the first sends and the inventory. */
+const COMPACT_AFTER_MS = 20_000;
 
 /** Samples on schedule and delivers every sample to Kafka until SIGINT/SIGTERM. */
 export async function runAgent(options: AgentOptions, logger: Logger): Promise<void> {
@@ -106,7 +109,11 @@ export async function runAgent(options: AgentOptions, logger: Logger): Promise<v
     (err: Error) => logger.warn({ err: err.message }, 'could not read the machine inventory'),
   );
 
+  const compaction = setTimeout(() => logger.debug(compactHeap(), 'start-up garbage collected and the heap compacted'), COMPACT_AFTER_MS);
+  compaction.unref();
+
   const signal = await stopSignal;
+  clearTimeout(compaction);
   await ticker.stop();
   server?.close();
   await delivery.stop(STOP_GRACE_MS);
