@@ -1,4 +1,4 @@
-// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH] [-- --vs-bundle PATH] [-- --node-options FLAGS]
+// npm run bench:agent [-- --seconds N] [-- --soak [--soak-minutes M]] [-- --entry bundle|sea|esm] [-- --vs-telegraf PATH] [-- --vs-bundle PATH] [-- --vs-node-options FLAGS] [-- --node-options FLAGS]
 // Runs the real tower-agent at 1 Hz against the real brokers and, in the same
 // run, the same delivery path fed by systeminformation calls; prints one JSON
 // line with CPU ms per sample, RSS and child processes spawned per sample.
@@ -9,7 +9,8 @@
 // runs tower-agent and the given Telegraf side by side instead, at both
 // cadences (one produce request per sample, and per --linger-ms), four
 // processes at once. --vs-bundle does the same with another build of the
-// agent's bundle (another commit's dist/pi/tower-agent.cjs) instead of Telegraf.
+// agent's bundle (another commit's dist/pi/tower-agent.cjs) instead of Telegraf,
+// --vs-node-options with this build under other NODE_OPTIONS.
 // Every Node process measured runs with the NODE_OPTIONS of the agent's systemd
 // unit (--node-options to change them).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -243,22 +244,23 @@ async function vsTelegraf(options: VsTelegrafOptions): Promise<Record<string, un
 }
 
 /**
- * This build of the agent and another one (`otherEntry`), each sending every
- * sample at once and lingering `lingerMs`, all four at once over the same window.
+ * This build of the agent and another agent (`other`: another build, or this
+ * one with other NODE_OPTIONS), each sending every sample at once and
+ * lingering `lingerMs`, all four at once over the same window.
  */
-async function vsBundle(options: {
+async function vsOther(options: {
   lingerMs: number;
   tag: string;
   window: Window;
-  tower: (host: string, lingerMs: number, entry?: string[]) => Subject;
-  otherEntry: string[];
+  tower: (host: string, lingerMs: number) => Subject;
+  other: (host: string, lingerMs: number) => Subject;
 }): Promise<Record<string, unknown>> {
   const builds = [
-    { build: 'this', entry: undefined },
-    { build: 'other', entry: options.otherEntry },
+    { build: 'this', subject: options.tower },
+    { build: 'other', subject: options.other },
   ];
   const runs = [0, options.lingerMs].flatMap((lingerMs) => builds.map((b) => ({ ...b, lingerMs })));
-  const subjects = runs.map((r) => options.tower(`bench-${r.build}-${r.lingerMs}-${options.tag}`, r.lingerMs, r.entry));
+  const subjects = runs.map((r) => r.subject(`bench-${r.build}-${r.lingerMs}-${options.tag}`, r.lingerMs));
   const measured = await measure(subjects, options.window);
   const tower = runs.map((r, i) => ({ build: r.build, linger_ms: r.lingerMs, ...towerFigures(measured[i] as Measured) }));
   return { tower };
@@ -292,6 +294,12 @@ async function main(): Promise<void> {
       type: 'string',
       describe: "Another build's dist/pi/tower-agent.cjs run beside this one, both at --linger-ms 0 and --linger-ms, four agents at once",
     })
+    .option('vs-node-options', {
+      type: 'string',
+      conflicts: ['vs-bundle', 'vs-telegraf', 'soak'],
+      describe:
+        'This build run with these NODE_OPTIONS beside itself with --node-options, both at --linger-ms 0 and --linger-ms, four agents at once ("" for none)',
+    })
     .option('node-options', {
       type: 'string',
       default: serviceNodeOptions(),
@@ -314,10 +322,10 @@ async function main(): Promise<void> {
   // hooks only for the ESM entry: that takes node:module, which the bundle does not load.
   process.env.TOWER_SPAWN_COUNT_ESM = args.entry === 'esm' ? '1' : '';
   const nodeOptions = args.nodeOptions;
-  const towerSubject = (host: string, lingerMs = args.lingerMs, command = entry): Subject => ({
+  const towerSubject = (host: string, lingerMs = args.lingerMs, command = entry, flags = nodeOptions): Subject => ({
     command: towerArgs(command, host, lingerMs),
     node: true,
-    nodeOptions,
+    nodeOptions: flags,
   });
   const towerArgs = (command: string[], host: string, lingerMs: number) => [
     ...command,
@@ -338,10 +346,16 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'agent-vs-telegraf', ...run, ...vs }));
     return;
   }
-  if (args.vsBundle) {
-    if (args.entry === 'esm') throw new Error('--vs-bundle compares bundles: --entry bundle or sea');
-    const vs = await vsBundle({ lingerMs: args.lingerMs, tag, window, tower: towerSubject, otherEntry: entryOf(args.vsBundle) });
-    console.log(JSON.stringify({ bench: 'agent-vs-bundle', ...run, other: args.vsBundle, ...vs }));
+  if (args.vsBundle !== undefined || args.vsNodeOptions !== undefined) {
+    if (args.entry === 'esm') throw new Error('--vs-bundle and --vs-node-options measure the bundle: --entry bundle or sea');
+    const { vsBundle, vsNodeOptions } = args;
+    const other =
+      vsBundle !== undefined
+        ? (host: string, lingerMs: number) => towerSubject(host, lingerMs, entryOf(vsBundle))
+        : (host: string, lingerMs: number) => towerSubject(host, lingerMs, entry, vsNodeOptions);
+    const vs = await vsOther({ lingerMs: args.lingerMs, tag, window, tower: towerSubject, other });
+    const against = vsBundle !== undefined ? { other: vsBundle } : { other_node_options: vsNodeOptions };
+    console.log(JSON.stringify({ bench: vsBundle !== undefined ? 'agent-vs-bundle' : 'agent-vs-node-options', ...run, ...against, ...vs }));
     return;
   }
   if (args.soak) {
